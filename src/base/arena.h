@@ -1,0 +1,37 @@
+/* arena.h — gopsy's one allocation strategy: a bump-pointer arena.
+ *
+ * Everything an analysis produces (decoded strings, goroutine records, frames) lives exactly as long
+ * as the context that produced it, so it is allocated from that context's arena and released all at
+ * once by gp_arena_deinit. There is no per-object free. Chunks grow geometrically; a request larger
+ * than the chunk size gets a chunk of its own. Allocation failure returns NULL (callers turn it into
+ * &gp_err_nomem).
+ */
+#ifndef GOPSY_BASE_ARENA_H
+#define GOPSY_BASE_ARENA_H
+
+#include <stddef.h>
+
+struct gp_arena_chunk;
+
+struct gp_arena {
+	struct gp_arena_chunk *head; /* newest chunk first */
+	char *cur, *end;             /* free space in head */
+	size_t next_size;            /* size of the next chunk to allocate */
+	size_t total;                /* bytes obtained from malloc, for statistics */
+};
+
+void gp_arena_init(struct gp_arena *a);
+void gp_arena_deinit(struct gp_arena *a);
+
+/* size bytes aligned to align (a power of two, at most 64); contents undefined. size 0 is allowed
+ * and returns a unique non-NULL pointer. */
+void *gp_arena_alloc(struct gp_arena *a, size_t size, size_t align);
+/* Zeroed array of n elements of size bytes, overflow-checked. */
+void *gp_arena_calloc(struct gp_arena *a, size_t n, size_t size);
+char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n);
+char *gp_arena_strdup(struct gp_arena *a, const char *s);
+
+#define GP_NEW(a, T) ((T *)gp_arena_calloc((a), 1, sizeof(T)))
+#define GP_NEWN(a, T, n) ((T *)gp_arena_calloc((a), (n), sizeof(T)))
+
+#endif

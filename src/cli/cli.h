@@ -1,0 +1,16 @@
+/* cli.h — what the subcommands of the gopsy CLI share: the exit-code contract and error reporting.
+ * Each subcommand lives in its own cmd_<name>.c and is dispatched from main.c. */
+#ifndef GOPSY_CLI_CLI_H
+#define GOPSY_CLI_CLI_H
+
+#include "base/err.h"
+
+/* Exit codes (DESIGN.md "CLI contract"). */
+enum { EXIT_OK = 0, EXIT_ANALYSIS = 1, EXIT_USAGE = 2 };
+
+/* Print "gopsy: <err>" to stderr, free err, return the exit code for it. */
+int cli_fail(struct gp_err *err);
+
+int cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,330 @@
+/* core.c — reading ELF core files with libelf (see core.h). Every note is bounds-checked against its
+ * descriptor size: a hostile or truncated core yields an error or a partial index, never a crash. */
+#include "target/core.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct core_priv {
+	struct gp_core pub;
+	Elf *elf;
+	int fd;
+};
+
+static uint64_t rd64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static int32_t rd32(const unsigned char *p)
+{
+	int32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static int16_t rd16(const unsigned char *p)
+{
+	int16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* x86-64 struct elf_prstatus: pr_cursig at 12, pr_pid at 32, pr_reg at 112. */
+enum { PRSTATUS_CURSIG = 12, PRSTATUS_PID = 32, PRSTATUS_REG = 112,
+       PRSTATUS_MIN = PRSTATUS_REG + GP_X86_NREGS * 8 };
+/* x86-64 struct elf_prpsinfo: pr_pid at 24, pr_fname[16] at 40, pr_psargs[80] at 56. */
+enum { PRPSINFO_PID = 24, PRPSINFO_FNAME = 40, PRPSINFO_PSARGS = 56, PRPSINFO_MIN = 136 };
+
+static struct gp_err *parse_file_note(struct gp_core *c, struct gp_arena *a, const unsigned char *d,
+				      size_t n)
+{
+	if (n < 16)
+		return gp_errorf(GP_ERR_FORMAT, "%s: NT_FILE note too short (%zu bytes)", c->path, n);
+	uint64_t count = rd64(d), page = rd64(d + 8);
+	if (count > (n - 16) / 24)
+		return gp_errorf(GP_ERR_FORMAT, "%s: NT_FILE note claims %llu files in %zu bytes", c->path,
+				 (unsigned long long)count, n);
+	c->files = GP_NEWN(a, struct gp_mapped_file, count ? count : 1);
+	if (!c->files)
+		return &gp_err_nomem;
+	const unsigned char *names = d + 16 + count * 24, *end = d + n;
+	for (uint64_t i = 0; i < count; i++) {
+		const unsigned char *e = d + 16 + i * 24;
+		const unsigned char *nul = names < end ? memchr(names, 0, (size_t)(end - names)) : NULL;
+		if (!nul)
+			break; /* names truncated: keep what is complete */
+		struct gp_mapped_file *f = &c->files[c->nfiles++];
+		f->start = rd64(e);
+		f->end = rd64(e + 8);
+		f->file_offset = rd64(e + 16) * page;
+		f->path = gp_arena_strndup(a, (const char *)names, (size_t)(nul - names));
+		if (!f->path)
+			return &gp_err_nomem;
+		names = nul + 1;
+	}
+	return NULL;
+}
+
+static struct gp_err *parse_notes(struct gp_core *c, struct gp_arena *a, Elf *elf, const GElf_Phdr *ph,
+				  size_t *thread_cap)
+{
+	Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)ph->p_offset, ph->p_filesz, ELF_T_NHDR);
+	if (!data)
+		return gp_errorf(GP_ERR_TRUNCATED, "%s: note segment at file offset 0x%llx (+0x%llx) is not in the file: %s",
+				 c->path, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz,
+				 elf_errmsg(-1));
+	GElf_Nhdr nh;
+	size_t off = 0, name_off, desc_off, next;
+	while (off < data->d_size && (next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+		const unsigned char *name = (const unsigned char *)data->d_buf + name_off;
+		const unsigned char *desc = (const unsigned char *)data->d_buf + desc_off;
+		size_t n = nh.n_descsz;
+		off = next;
+		if (nh.n_namesz != 5 || memcmp(name, "CORE", 5) != 0)
+			continue;
+		switch (nh.n_type) {
+		case NT_PRSTATUS: {
+			if (n < PRSTATUS_MIN)
+				return gp_errorf(GP_ERR_FORMAT, "%s: NT_PRSTATUS note of %zu bytes (need %d): not an x86-64 core?",
+						 c->path, n, PRSTATUS_MIN);
+			if (c->nthreads == *thread_cap) {
+				size_t cap = *thread_cap ? *thread_cap * 2 : 16;
+				struct gp_thread *t = GP_NEWN(a, struct gp_thread, cap);
+				if (!t)
+					return &gp_err_nomem;
+				if (c->nthreads)
+					memcpy(t, c->threads, c->nthreads * sizeof(*t));
+				c->threads = t;
+				*thread_cap = cap;
+			}
+			struct gp_thread *t = &c->threads[c->nthreads++];
+			t->tid = rd32(desc + PRSTATUS_PID);
+			t->cursig = rd16(desc + PRSTATUS_CURSIG);
+			for (int r = 0; r < GP_X86_NREGS; r++)
+				t->regs[r] = rd64(desc + PRSTATUS_REG + 8 * r);
+			break;
+		}
+		case NT_PRPSINFO:
+			if (n >= PRPSINFO_MIN) {
+				c->pid = rd32(desc + PRPSINFO_PID);
+				memcpy(c->comm, desc + PRPSINFO_FNAME, 16);
+				memcpy(c->psargs, desc + PRPSINFO_PSARGS, 80);
+			}
+			break;
+		case NT_SIGINFO:
+			if (n >= 24) {
+				c->siginfo.present = 1;
+				c->siginfo.signo = rd32(desc);
+				c->siginfo.errnum = rd32(desc + 4);
+				c->siginfo.code = rd32(desc + 8);
+				c->siginfo.addr = rd64(desc + 16);
+				c->siginfo.pid = rd32(desc + 16);
+			}
+			break;
+		case NT_AUXV:
+			c->nauxv = n / 16;
+			c->auxv = GP_NEWN(a, uint64_t, 2 * c->nauxv + 2);
+			if (!c->auxv)
+				return &gp_err_nomem;
+			memcpy(c->auxv, desc, c->nauxv * 16);
+			break;
+		case NT_FILE: {
+			struct gp_err *err = parse_file_note(c, a, desc, n);
+			if (err)
+				return err;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int seg_cmp(const void *x, const void *y)
+{
+	const struct gp_core_segment *a = x, *b = y;
+	return a->vaddr < b->vaddr ? -1 : a->vaddr > b->vaddr;
+}
+
+struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core **out)
+{
+	*out = NULL;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return gp_errorf(GP_ERR_INTERNAL, "libelf: %s", elf_errmsg(-1));
+	struct core_priv *p = GP_NEW(a, struct core_priv);
+	if (!p)
+		return &gp_err_nomem;
+	struct gp_core *c = &p->pub;
+	c->path = gp_arena_strdup(a, path);
+	if (!c->path)
+		return &gp_err_nomem;
+	p->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0)
+		return gp_errorf(GP_ERR_IO, "cannot open core %s: %s", path, strerror(errno));
+	struct gp_err *err = NULL;
+	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
+	if (!p->elf || elf_kind(p->elf) != ELF_K_ELF) {
+		err = gp_errorf(GP_ERR_FORMAT, "%s is not an ELF file", path);
+		goto fail;
+	}
+	GElf_Ehdr eh;
+	if (!gelf_getehdr(p->elf, &eh)) {
+		err = gp_errorf(GP_ERR_FORMAT, "%s: bad ELF header: %s", path, elf_errmsg(-1));
+		goto fail;
+	}
+	if (eh.e_type != ET_CORE) {
+		err = gp_errorf(GP_ERR_FORMAT, "%s is an ELF file but not a core dump (e_type %u)", path, eh.e_type);
+		goto fail;
+	}
+	if (eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		err = gp_errorf(GP_ERR_UNSUPPORTED, "%s: only x86-64 cores are supported (e_machine %u)", path,
+				eh.e_machine);
+		goto fail;
+	}
+	size_t size;
+	c->map = (const unsigned char *)elf_rawfile(p->elf, &size);
+	c->size = size;
+	size_t nph;
+	if (elf_getphdrnum(p->elf, &nph) != 0) {
+		err = gp_errorf(GP_ERR_FORMAT, "%s: cannot read program headers: %s", path, elf_errmsg(-1));
+		goto fail;
+	}
+	c->segs = GP_NEWN(a, struct gp_core_segment, nph ? nph : 1);
+	if (!c->segs) {
+		err = &gp_err_nomem;
+		goto fail;
+	}
+	size_t thread_cap = 0;
+	for (size_t i = 0; i < nph; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(p->elf, (int)i, &ph)) {
+			err = gp_errorf(GP_ERR_FORMAT, "%s: program header %zu unreadable: %s", path, i, elf_errmsg(-1));
+			goto fail;
+		}
+		if (ph.p_type == PT_NOTE) {
+			if ((err = parse_notes(c, a, p->elf, &ph, &thread_cap)))
+				goto fail;
+		} else if (ph.p_type == PT_LOAD) {
+			struct gp_core_segment *s = &c->segs[c->nsegs++];
+			s->vaddr = ph.p_vaddr;
+			s->memsz = ph.p_memsz;
+			s->offset = ph.p_offset;
+			s->filesz = ph.p_filesz < ph.p_memsz ? ph.p_filesz : ph.p_memsz;
+			s->flags = ph.p_flags;
+			s->avail = s->offset >= c->size ? 0
+				 : (c->size - s->offset < s->filesz ? c->size - s->offset : s->filesz);
+			c->truncated_bytes += s->filesz - s->avail;
+		}
+	}
+	qsort(c->segs, c->nsegs, sizeof(*c->segs), seg_cmp);
+	if (c->nthreads == 0) {
+		err = gp_errorf(GP_ERR_TRUNCATED, "%s: core has no thread (NT_PRSTATUS) notes", path);
+		goto fail;
+	}
+	*out = c;
+	return NULL;
+fail:
+	gp_core_close(c);
+	return err;
+}
+
+void gp_core_close(struct gp_core *core)
+{
+	if (!core)
+		return;
+	struct core_priv *p = (struct core_priv *)core;
+	if (p->elf)
+		elf_end(p->elf);
+	if (p->fd >= 0)
+		close(p->fd);
+	p->elf = NULL;
+	p->fd = -1;
+	core->map = NULL;
+}
+
+/* Segment containing addr (binary search over sorted, non-overlapping segments), or NULL. */
+static const struct gp_core_segment *seg_at(const struct gp_core *c, uint64_t addr)
+{
+	size_t lo = 0, hi = c->nsegs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct gp_core_segment *s = &c->segs[mid];
+		if (addr < s->vaddr)
+			hi = mid;
+		else if (addr - s->vaddr >= s->memsz)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+const void *gp_core_ptr(const struct gp_core *core, uint64_t addr, size_t len)
+{
+	const struct gp_core_segment *s = seg_at(core, addr);
+	if (!s)
+		return NULL;
+	uint64_t off = addr - s->vaddr;
+	if (off > s->avail || len > s->avail - off)
+		return NULL;
+	return core->map + s->offset + off;
+}
+
+struct gp_err *gp_core_read(const struct gp_core *core, uint64_t addr, void *buf, size_t len)
+{
+	unsigned char *dst = buf;
+	while (len) {
+		const struct gp_core_segment *s = seg_at(core, addr);
+		if (!s)
+			return gp_errorf(GP_ERR_NOT_FOUND, "address 0x%llx is not mapped in core %s",
+					 (unsigned long long)addr, core->path);
+		uint64_t off = addr - s->vaddr;
+		if (off >= s->avail)
+			return gp_errorf(GP_ERR_TRUNCATED,
+					 off < s->filesz ? "address 0x%llx is past the end of truncated core %s"
+							 : "address 0x%llx was not dumped into core %s (file-backed or excluded mapping)",
+					 (unsigned long long)addr, core->path);
+		size_t n = s->avail - off < len ? (size_t)(s->avail - off) : len;
+		memcpy(dst, core->map + s->offset + off, n);
+		dst += n;
+		addr += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+uint64_t gp_core_auxv(const struct gp_core *core, uint64_t type)
+{
+	for (size_t i = 0; i < core->nauxv; i++)
+		if (core->auxv[2 * i] == type)
+			return core->auxv[2 * i + 1];
+	return 0;
+}
+
+const struct gp_mapped_file *gp_core_file_at(const struct gp_core *core, uint64_t addr)
+{
+	for (size_t i = 0; i < core->nfiles; i++)
+		if (addr >= core->files[i].start && addr < core->files[i].end)
+			return &core->files[i];
+	return NULL;
+}
+
+const char *gp_core_exe_path(const struct gp_core *core)
+{
+	uint64_t at = gp_core_auxv(core, AT_PHDR);
+	if (!at)
+		at = gp_core_auxv(core, AT_ENTRY);
+	const struct gp_mapped_file *f = at ? gp_core_file_at(core, at) : NULL;
+	return f ? f->path : NULL;
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# smoke.sh — the CLI contract: --help/--version exit 0, unknown commands exit 2 with usage on stderr,
+# planned commands exit 1 with a message. Usage: smoke.sh path/to/gopsy
+set -u
+g=$1; fails=0
+check() { # check DESCRIPTION EXPECTED_EXIT STREAM PATTERN -- CMD...
+  local desc=$1 want=$2 stream=$3 pat=$4; shift 5
+  local out err rc
+  out=$("$@" 2>/tmp/smoke.$$) ; rc=$?; err=$(cat /tmp/smoke.$$); rm -f /tmp/smoke.$$
+  local text=$out; [ "$stream" = err ] && text=$err
+  if [ "$rc" != "$want" ] || ! grep -qE -- "$pat" <<<"$text"; then
+    echo "FAIL: $desc: exit $rc (want $want); $stream: $text"; fails=$((fails+1))
+  else echo "ok: $desc"; fi
+}
+check "--help" 0 out '^usage: gopsy <command>' -- "$g" --help
+check "--version" 0 out '^gopsy [0-9]+\.[0-9]+\.[0-9]+$' -- "$g" --version
+check "no arguments" 2 err '^usage: gopsy' -- "$g"
+check "unknown command" 2 err "unknown command 'frobnicate'" -- "$g" frobnicate
+check "planned command" 1 err "'report' is not implemented" -- "$g" report core
+check "demo bad option" 2 err 'usage: gopsy demo' -- "$g" demo --bogus
+exit $((fails > 0))
