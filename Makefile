@@ -1,0 +1,73 @@
+# gopsy — the human entry points. Everything a target needs is installed by the target itself.
+#   make          build (installs Debian build deps if missing)
+#   make demo     + a Go toolchain; build a Go service, crash it, read its core
+#   make check    + all 8 Go toolchains; unit tests under ASan+UBSan, fuzz smoke, then every test
+#                 (unit + e2e oracle over Go 1.19–1.27)
+#   make bench    benchmarks against the anchors (delve, panicparse)
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+DEMO_GO    ?= 1.26
+FUZZ_SECONDS ?= 15
+JOBS       ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all build deps deps-test demo check unit asan fuzz e2e bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps build
+
+deps-test:
+	@scripts/install-deps all
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+demo: deps build
+	@goroot=$$(scripts/go-toolchains $(DEMO_GO) | awk '{print $$2}') && \
+	  GOPSY_GO=$$goroot/bin/go $(BUILD)/gopsy demo
+
+# Unit tests (and the CLI smoke test) under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps-test
+	@cmake -S . -B $(BUILD_ASAN) -DGOPSY_SANITIZE=ON -DGOPSY_E2E=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(BUILD_ASAN) -j$(JOBS)
+	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest -L unit --output-on-failure
+
+# Each libFuzzer target for FUZZ_SECONDS (clang).
+fuzz: deps-test
+	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DGOPSY_FUZZ=ON -DGOPSY_E2E=OFF >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j$(JOBS) --target fuzz_targets
+	@$(BUILD_FUZZ)/fuzz/seedgen $(BUILD_FUZZ)/seeds
+	@for f in $(BUILD_FUZZ)/fuzz/fuzz_*; do \
+	  t=$$(basename $$f); echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+	  mkdir -p $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/seeds/$$t; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/seeds/$$t \
+	    >$(BUILD_FUZZ)/$$t.log 2>&1 || { tail -n 40 $(BUILD_FUZZ)/$$t.log; exit 1; }; \
+	  grep -E '^#[0-9]+ +DONE' $(BUILD_FUZZ)/$$t.log || tail -n 3 $(BUILD_FUZZ)/$$t.log; \
+	done
+
+# The README's test command: sanitizer and fuzz runs first, then every test (unit + e2e) in one
+# CTest run, whose summary line closes the output.
+check: deps-test asan fuzz
+	@scripts/go-toolchains >/dev/null
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DGOPSY_E2E=ON >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure
+
+unit: build
+	@cd $(BUILD) && ctest -L unit --output-on-failure
+
+e2e: build
+	@scripts/go-toolchains >/dev/null
+	@python3 tests/e2e/run.py
+
+bench: build
+	@if [ -d bench ] && ls bench/*.sh >/dev/null 2>&1; then for b in bench/*.sh; do $$b || exit 1; done; \
+	 else echo "bench: no benchmarks yet"; fi
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
