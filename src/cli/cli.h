@@ -12,5 +12,7 @@ enum { EXIT_OK = 0, EXIT_ANALYSIS = 1, EXIT_USAGE = 2 };
 int cli_fail(struct gp_err *err);
 
 int cmd_demo(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_addr2line(int argc, char **argv);
 
 #endif
