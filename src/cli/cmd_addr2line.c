@@ -1,8 +1,10 @@
 /* cmd_addr2line.c — `gopsy addr2line [--json] BIN [ADDR...]`: for each address (hex, 0x optional;
  * read from stdin, one per line, when none are given), the chain of inlined frames at that pc,
- * innermost first, from the pclntab alone. One line per frame:
- *     ADDR FUNCTION FILE:LINE [inlined]
- * Unknown addresses print "ADDR ? ?:0". Addresses are link-time addresses of BIN. */
+ * innermost first, from the pclntab alone. One line per frame, fields separated by tabs (Go names
+ * can contain spaces):
+ *     ADDR<TAB>FUNCTION<TAB>FILE:LINE[<TAB>inlined]
+ * Unknown addresses print "ADDR<TAB>?<TAB>?:0"; a pc without line information prints "?:0", as the
+ * runtime does. Addresses are link-time addresses of BIN. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,12 +43,12 @@ static void one(const struct gp_gobin *b, uint64_t pc, struct gp_json *j)
 		return;
 	}
 	if (n == 0) {
-		printf("0x%llx ? ?:0\n", (unsigned long long)pc);
+		printf("0x%llx\t?\t?:0\n", (unsigned long long)pc);
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		printf("0x%llx %s %s:%d%s\n", (unsigned long long)pc, frames[i].name, frames[i].file, frames[i].line,
-		       frames[i].inlined ? " inlined" : "");
+		printf("0x%llx\t%s\t%s:%d%s\n", (unsigned long long)pc, frames[i].name, frames[i].file, frames[i].line,
+		       frames[i].inlined ? "\tinlined" : "");
 }
 
 static int parse_addr(const char *s, uint64_t *v)

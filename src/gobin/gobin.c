@@ -47,6 +47,11 @@ struct gp_err *gp_gobin_open(const char *path, struct gp_arena *a, struct gp_gob
 		gp_err_free(merr);
 		const struct gp_exe_section *text = gp_exe_section(e, ".text");
 		uint64_t start = b->pcln.hdr_text ? b->pcln.hdr_text : text ? text->addr : 0;
+		if (!start) {
+			err = gp_errorf(GP_ERR_NOT_FOUND, "cannot place the functions: no text start in the pclntab header, no .text section, and %s",
+					b->md_err);
+			goto fail;
+		}
 		if ((err = gp_pclntab_set_module(&b->pcln, start, 0)))
 			goto fail;
 	}

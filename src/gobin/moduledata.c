@@ -27,9 +27,10 @@ static uint64_t rd(const unsigned char *p, int off)
 	return v;
 }
 
-/* Check a candidate and fill md. */
+/* Check a candidate and fill md. A candidate whose header matches but whose gofunc does not point
+ * into the file is recorded in *why (wrong version layout, or corruption). */
 static int try_at(const struct gp_exe *exe, const struct gp_pclntab *t, uint64_t addr, int gofunc_off,
-		  struct gp_moduledata *md)
+		  struct gp_moduledata *md, uint64_t *bad_gofunc_at)
 {
 	const unsigned char *p = gp_exe_ptr(exe, addr, (size_t)gofunc_off + 8);
 	if (!p || rd(p, MD_PCHEADER) != t->addr || rd(p, MD_FUNCNAMETAB) != t->addr + t->funcname_off ||
@@ -43,7 +44,13 @@ static int try_at(const struct gp_exe *exe, const struct gp_pclntab *t, uint64_t
 	md->gofunc = rd(p, gofunc_off);
 	uint32_t first;
 	memcpy(&first, t->base + t->pcln_off, 4);
-	return md->minpc == md->text + first && md->text <= md->etext;
+	if (md->minpc != md->text + first || md->text > md->etext)
+		return 0;
+	if (!gp_exe_segment_at(exe, md->gofunc)) {
+		*bad_gofunc_at = addr;
+		return 0;
+	}
+	return 1;
 }
 
 struct gp_err *gp_moduledata_find(const struct gp_exe *exe, const struct gp_pclntab *t, int go_minor,
@@ -54,14 +61,15 @@ struct gp_err *gp_moduledata_find(const struct gp_exe *exe, const struct gp_pcln
 	if (off < 0)
 		return gp_errorf(GP_ERR_UNSUPPORTED, "%s: moduledata layout of Go 1.%d is unknown (supported: 1.19, 1.21–1.27)",
 				 exe->path, go_minor);
+	uint64_t bad = 0;
 	const struct gp_exe_section *s = gp_exe_section(exe, ".go.module");
-	if (s && try_at(exe, t, s->addr, off, md)) {
+	if (s && try_at(exe, t, s->addr, off, md, &bad)) {
 		md->where = "section .go.module";
 		return NULL;
 	}
 	uint64_t sym;
 	struct gp_err *err = gp_exe_symbol(exe, "runtime.firstmoduledata", &sym, NULL);
-	if (!err && try_at(exe, t, sym, off, md)) {
+	if (!err && try_at(exe, t, sym, off, md, &bad)) {
 		md->where = "symbol runtime.firstmoduledata";
 		return NULL;
 	}
@@ -77,12 +85,15 @@ struct gp_err *gp_moduledata_find(const struct gp_exe *exe, const struct gp_pcln
 			if (w0 != t->addr)
 				continue;
 			memcpy(&w1, d + o + 8, 8);
-			if (w1 == t->addr + t->funcname_off && try_at(exe, t, seg->vaddr + o, off, md)) {
+			if (w1 == t->addr + t->funcname_off && try_at(exe, t, seg->vaddr + o, off, md, &bad)) {
 				md->where = "scan of the writable segments";
 				return NULL;
 			}
 		}
 	}
+	if (bad)
+		return gp_errorf(GP_ERR_FORMAT, "%s: moduledata at 0x%llx does not have the Go 1.%d layout (gofunc at +0x%x points outside the file)",
+				 exe->path, (unsigned long long)bad, go_minor, off);
 	return gp_errorf(GP_ERR_NOT_FOUND, "%s: runtime.firstmoduledata not found (no .go.module section, no symbol, no matching data)",
 			 exe->path);
 }

@@ -28,8 +28,8 @@ static int in_table(const struct gp_pclntab *t, uint64_t off, uint64_t len)
 	return off <= t->size && len <= t->size - off;
 }
 
-static struct gp_err *parse_header(const struct gp_exe *exe, const unsigned char *p, size_t avail,
-				   uint64_t addr, struct gp_pclntab *t)
+struct gp_err *gp_pclntab_parse(const struct gp_exe *exe, const unsigned char *p, size_t avail, uint64_t addr,
+				struct gp_pclntab *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->exe = exe;
@@ -92,7 +92,7 @@ struct gp_err *gp_pclntab_open(const struct gp_exe *exe, struct gp_pclntab *t)
 		const unsigned char *d = gp_exe_section_data(exe, s);
 		if (!d)
 			continue;
-		struct gp_err *err = parse_header(exe, d, (size_t)s->size, s->addr, t);
+		struct gp_err *err = gp_pclntab_parse(exe, d, (size_t)s->size, s->addr, t);
 		if (!err)
 			t->where = names[i];
 		return err;
@@ -111,7 +111,7 @@ struct gp_err *gp_pclntab_open(const struct gp_exe *exe, struct gp_pclntab *t)
 			    d[off + 4] != 0 || d[off + 5] != 0 || d[off + 7] != 8)
 				continue;
 			gp_err_free(last);
-			last = parse_header(exe, d + off, (size_t)(s->filesz - off), s->vaddr + off, t);
+			last = gp_pclntab_parse(exe, d + off, (size_t)(s->filesz - off), s->vaddr + off, t);
 			if (!last) {
 				t->where = "magic search";
 				return NULL;
@@ -200,7 +200,7 @@ int gp_pclntab_findfunc(const struct gp_pclntab *t, uint64_t pc, struct gp_func 
 const char *gp_pclntab_name_at(const struct gp_pclntab *t, int32_t off)
 {
 	uint64_t tab_size = t->cu_off - t->funcname_off;
-	if (off <= 0 || (uint64_t)off >= tab_size)
+	if (off < 0 || (uint64_t)off >= tab_size)
 		return "";
 	const char *s = (const char *)t->base + t->funcname_off + off;
 	if (!memchr(s, 0, (size_t)(tab_size - (uint64_t)off)))

@@ -72,6 +72,12 @@ struct gp_inline_frame {
  * for pclntab formats older than Go 1.18. */
 struct gp_err *gp_pclntab_open(const struct gp_exe *exe, struct gp_pclntab *t) GP_MUST_USE;
 
+/* Decode a pcHeader at p (avail bytes readable, link-time address addr). exe is used for error
+ * messages and for funcdata reads only. gp_pclntab_open calls this; tests and fuzzers call it on
+ * crafted bytes. */
+struct gp_err *gp_pclntab_parse(const struct gp_exe *exe, const unsigned char *p, size_t avail, uint64_t addr,
+				struct gp_pclntab *t) GP_MUST_USE;
+
 /* Validate and adopt the module's text start and gofunc (0 if unknown: inline trees and funcdata
  * are then unavailable). */
 struct gp_err *gp_pclntab_set_module(struct gp_pclntab *t, uint64_t text, uint64_t gofunc) GP_MUST_USE;
@@ -85,7 +91,8 @@ int gp_pclntab_func_at(const struct gp_pclntab *t, uint64_t i, struct gp_func *f
 /* findfunc(pc): 0 and *f filled, or -1 when pc is outside every function. */
 int gp_pclntab_findfunc(const struct gp_pclntab *t, uint64_t pc, struct gp_func *f);
 
-/* Name of f ("" when nameOff is 0 or out of bounds). */
+/* Name of f ("" when nameOff is out of bounds). Offset 0 is a real name, as debug/gosym reads it;
+ * the runtime prints "" for nameOff 0 (runtime.funcname), which is the traceback renderer's rule. */
 const char *gp_pclntab_funcname(const struct gp_pclntab *t, const struct gp_func *f);
 /* Name at a funcnametab offset. */
 const char *gp_pclntab_name_at(const struct gp_pclntab *t, int32_t off);
