@@ -39,6 +39,7 @@ static struct gp_err *scan_notes(struct gp_exe *e, struct gp_arena *a, Elf *elf,
 			e->go_buildid = gp_arena_strndup(a, (const char *)desc, strnlen((const char *)desc, nh.n_descsz));
 			if (!e->go_buildid)
 				return &gp_err_nomem;
+			e->go_buildid_vaddr = gp_exe_offset_to_vaddr(e, off + desc_off);
 		} else if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(name, "GNU", 4) &&
 			   !e->gnu_buildid && nh.n_descsz <= 64) {
 			char *hex = gp_arena_alloc(a, 2 * nh.n_descsz + 1, 1);
@@ -110,8 +111,6 @@ struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe *
 			e->has_tls = 1;
 		else if (ph.p_type == PT_GNU_EH_FRAME)
 			e->has_eh_frame_hdr = 1;
-		else if (ph.p_type == PT_NOTE && (err = scan_notes(e, a, p->elf, ph.p_offset, ph.p_filesz)))
-			goto fail;
 		if (ph.p_type != PT_LOAD)
 			continue;
 		struct gp_exe_segment *s = &e->segs[e->nsegs++];
@@ -122,6 +121,12 @@ struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe *
 		if (!range_in_file(e, s->offset, s->filesz)) /* truncated file: keep what is there */
 			s->filesz = s->offset < e->size ? e->size - s->offset : 0;
 		s->flags = ph.p_flags;
+	}
+	for (size_t i = 0; i < nph; i++) { /* notes after the segments, to place them in memory */
+		GElf_Phdr ph;
+		if (gelf_getphdr(p->elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
+		    (err = scan_notes(e, a, p->elf, ph.p_offset, ph.p_filesz)))
+			goto fail;
 	}
 	if (elf_getshdrnum(p->elf, &nsh) == 0 && nsh > 0 && elf_getshdrstrndx(p->elf, &shstrndx) == 0) {
 		e->secs = GP_NEWN(a, struct gp_exe_section, nsh);
@@ -180,6 +185,16 @@ const unsigned char *gp_exe_section_data(const struct gp_exe *exe, const struct 
 	if (!s || s->type == SHT_NOBITS || !range_in_file(exe, s->offset, s->size))
 		return NULL;
 	return exe->map + s->offset;
+}
+
+uint64_t gp_exe_offset_to_vaddr(const struct gp_exe *exe, uint64_t off)
+{
+	for (size_t i = 0; i < exe->nsegs; i++) {
+		const struct gp_exe_segment *s = &exe->segs[i];
+		if (off >= s->offset && off - s->offset < s->filesz)
+			return s->vaddr + (off - s->offset);
+	}
+	return 0;
 }
 
 const struct gp_exe_segment *gp_exe_segment_at(const struct gp_exe *exe, uint64_t vaddr)

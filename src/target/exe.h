@@ -41,6 +41,7 @@ struct gp_exe {
 	int has_tls;    /* PT_TLS */
 	int has_eh_frame_hdr; /* PT_GNU_EH_FRAME: linked by a C linker (Go's own linker emits none) */
 	const char *go_buildid;  /* .note.go.buildid, or NULL */
+	uint64_t go_buildid_vaddr; /* link-time address of its bytes (0 if not in a loaded segment) */
 	const char *gnu_buildid; /* NT_GNU_BUILD_ID as lowercase hex, or NULL */
 };
 
@@ -56,6 +57,8 @@ const unsigned char *gp_exe_section_data(const struct gp_exe *exe, const struct 
 const unsigned char *gp_exe_ptr(const struct gp_exe *exe, uint64_t vaddr, size_t len);
 /* As gp_exe_ptr, and *avail = how many bytes from vaddr are in the file in that segment. */
 const unsigned char *gp_exe_ptr_avail(const struct gp_exe *exe, uint64_t vaddr, size_t *avail);
+/* Link-time address of file offset off (through the PT_LOAD segments), or 0. */
+uint64_t gp_exe_offset_to_vaddr(const struct gp_exe *exe, uint64_t off);
 /* The PT_LOAD segment containing vaddr (by memsz), or NULL. */
 const struct gp_exe_segment *gp_exe_segment_at(const struct gp_exe *exe, uint64_t vaddr);
 

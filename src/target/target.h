@@ -1,0 +1,41 @@
+/* target.h — the memory of a dead (core) process as one address space: the core's dumped segments,
+ * plus the executable's file for what the kernel did not dump (text, rodata, pclntab of file-backed
+ * read-only mappings), shifted by the PIE load bias. Also checks that the executable is the one the
+ * core ran (Go build ID), and finds the executable from the core when it is not given.
+ *
+ * Reads are zero-copy when possible (gp_target_ptr). Addresses are run-time addresses; subtract
+ * `bias` for the executable's link-time addresses (pclntab lookups).
+ */
+#ifndef GOPSY_TARGET_TARGET_H
+#define GOPSY_TARGET_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "target/core.h"
+#include "target/exe.h"
+
+struct gp_target {
+	const struct gp_core *core;
+	const struct gp_exe *exe;
+	uint64_t bias;            /* run-time minus link-time address (0 unless PIE) */
+	int buildid_checked;      /* 1: the core's copy of the Go build ID matched the executable's */
+	const char *buildid_note; /* why it could not be checked, or NULL */
+};
+
+/* Tie core and executable together: compute the load bias (AT_ENTRY vs e_entry), and compare the Go
+ * build ID bytes in the core's memory with the executable's. A mismatch is GP_ERR_MISMATCH unless
+ * force; when the core lacks those bytes the check is skipped and buildid_note says so. */
+struct gp_err *gp_target_init(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe,
+			      int force) GP_MUST_USE;
+
+/* Read len bytes at run-time address addr: from the core, else (read-only, file-backed data) from the
+ * executable. Errors name the address and why it is missing. */
+struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *buf, size_t len) GP_MUST_USE;
+/* Pointer to len readable bytes at addr, or NULL (then gp_target_read tells why). */
+const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len);
+/* Read one little-endian 64-bit word; 0 and an error if absent. */
+struct gp_err *gp_target_u64(const struct gp_target *t, uint64_t addr, uint64_t *v) GP_MUST_USE;
+
+#endif
