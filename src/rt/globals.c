@@ -1,0 +1,112 @@
+/* globals.c — finding runtime globals with or without symbols (see globals.h). */
+#include "rt/globals.h"
+
+#include <string.h>
+
+int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, int max)
+{
+	const struct gp_pclntab *t = &b->pcln;
+	struct gp_func f;
+	uint64_t i, end = 0;
+	int found = 0;
+	for (i = 0; i < t->nfunc; i++) {
+		if (gp_pclntab_func_at(t, i, &f) == 0 && !strcmp(gp_pclntab_funcname(t, &f), name)) {
+			struct gp_func next;
+			end = gp_pclntab_func_at(t, i + 1, &next) == 0 ? next.entry : gp_pclntab_maxpc(t);
+			found = 1;
+			break;
+		}
+	}
+	if (!found || end <= f.entry)
+		return -1;
+	size_t n = (size_t)(end - f.entry);
+	const unsigned char *code = gp_exe_ptr(b->exe, f.entry, n);
+	if (!code)
+		return -1;
+	int count = 0;
+	for (size_t k = 0; k + 7 <= n && count < max; k++) {
+		unsigned char rex = code[k], op = code[k + 1], modrm = code[k + 2];
+		if ((rex != 0x48 && rex != 0x4c) || (modrm & 0xc7) != 0x05)
+			continue;
+		if (op != 0x8b && op != 0x89 && op != 0x8d && op != 0x39 && op != 0x3b && op != 0x87)
+			continue;
+		int32_t disp;
+		memcpy(&disp, code + k + 3, 4);
+		uint64_t target = f.entry + k + 7 + (uint64_t)(int64_t)disp;
+		int dup = 0;
+		for (int j = 0; j < count; j++)
+			dup |= out[j] == target;
+		if (!dup)
+			out[count++] = target;
+	}
+	return count;
+}
+
+static struct gp_err *read_slice(const struct gp_target *t, uint64_t addr, struct gp_slice *s)
+{
+	uint64_t w[3];
+	struct gp_err *err = gp_target_read(t, addr, w, sizeof(w));
+	if (err)
+		return err;
+	s->ptr = w[0];
+	s->len = w[1];
+	s->cap = w[2];
+	return NULL;
+}
+
+/* A plausible []*g: non-empty, len <= cap, not absurd, and its array readable in the core. */
+static int plausible_allgs(const struct gp_target *t, const struct gp_slice *s)
+{
+	return s->len >= 1 && s->len <= s->cap && s->cap < (1ull << 32) && s->ptr &&
+	       gp_core_ptr(t->core, s->ptr, s->len * 8) != NULL;
+}
+
+struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b, struct gp_allgs *out)
+{
+	memset(out, 0, sizeof(*out));
+	uint64_t sym;
+	struct gp_err *err = gp_exe_symbol(b->exe, "runtime.allgs", &sym, NULL);
+	if (!err) {
+		out->addr = sym + t->bias;
+		out->how = "symbol runtime.allgs";
+		if ((err = read_slice(t, out->addr, &out->s)))
+			return gp_err_wrap(err, "reading runtime.allgs at 0x%llx", (unsigned long long)out->addr);
+		if (!plausible_allgs(t, &out->s))
+			return gp_errorf(GP_ERR_FORMAT, "runtime.allgs at 0x%llx holds {ptr 0x%llx, len %llu, cap %llu}: not a readable goroutine list",
+					 (unsigned long long)out->addr, (unsigned long long)out->s.ptr,
+					 (unsigned long long)out->s.len, (unsigned long long)out->s.cap);
+		return NULL;
+	}
+	gp_err_free(err);
+	/* Stripped: allgs is the variable whose ptr, len and cap words (+0, +8, +16) all appear as
+	 * operands of runtime.allgadd (the append). */
+	uint64_t tg[256];
+	int n = gp_rip_targets(b, "runtime.allgadd", tg, 256);
+	if (n < 0)
+		return gp_errorf(GP_ERR_NOT_FOUND, "runtime.allgadd is not in the pclntab: cannot locate runtime.allgs in a stripped binary");
+	int candidates = 0;
+	for (int i = 0; i < n; i++) {
+		int has8 = 0, has16 = 0;
+		for (int j = 0; j < n; j++) {
+			has8 |= tg[j] == tg[i] + 8;
+			has16 |= tg[j] == tg[i] + 16;
+		}
+		if (!has8 || !has16)
+			continue;
+		candidates++;
+		struct gp_slice s;
+		err = read_slice(t, tg[i] + t->bias, &s);
+		if (err) {
+			gp_err_free(err);
+			continue;
+		}
+		if (plausible_allgs(t, &s)) {
+			out->addr = tg[i] + t->bias;
+			out->s = s;
+			out->how = "code of runtime.allgadd";
+			return NULL;
+		}
+	}
+	return gp_errorf(GP_ERR_NOT_FOUND, "runtime.allgs not found in the stripped binary: runtime.allgadd references %d addresses, %d shaped like a slice, none holds a readable goroutine list in the core",
+			 n, candidates);
+}
