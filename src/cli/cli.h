@@ -14,5 +14,6 @@ int cli_fail(struct gp_err *err);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_addr2line(int argc, char **argv);
+int cmd_goroutines(int argc, char **argv);
 
 #endif

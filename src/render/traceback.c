@@ -327,7 +327,7 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 	return nprint;
 }
 
-static void print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
+void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 {
 	struct gp_func f;
 	uint64_t pc = s->gopc;
@@ -369,6 +369,6 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 		if (n == MAX_FRAMES_119)
 			fputs("...additional frames elided...\n", c->out);
 	}
-	print_created_by(c, s);
+	gp_tb_print_created_by(c, s);
 	return n;
 }

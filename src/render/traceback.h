@@ -40,6 +40,9 @@ struct gp_tb_start {
  * (the runtime's n); unwinding problems are printed as the runtime prints them. */
 int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
 
+/* printcreatedby: "created by F[ in goroutine N]" and its file:line, when shown. */
+void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
+
 /* printFuncName: "runtime.gopanic" → "panic"; generic names as pkg.F[...] (Go 1.21+). */
 void gp_tb_print_funcname(const struct gp_tb_ctx *c, const char *name);
 

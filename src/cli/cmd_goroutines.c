@@ -1,0 +1,154 @@
+/* cmd_goroutines.c — `gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--force] CORE`:
+ * every goroutine of a core in the runtime's own traceback format, in allgs order. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "cli/cli.h"
+#include "gobin/gobin.h"
+#include "layout/layout.h"
+#include "render/header.h"
+#include "render/traceback.h"
+#include "rt/goroutine.h"
+#include "target/core.h"
+#include "target/target.h"
+
+static const char usage[] = "usage: gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--force] CORE";
+
+struct opts {
+	const char *exe, *core;
+	int level, force;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->level = 1;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--exe") && i + 1 < argc)
+			o->exe = argv[++i];
+		else if (!strncmp(a, "--exe=", 6))
+			o->exe = a + 6;
+		else if (!strcmp(a, "--traceback=all"))
+			o->level = 1;
+		else if (!strcmp(a, "--traceback=system") || !strcmp(a, "--traceback=crash"))
+			o->level = 2;
+		else if (!strcmp(a, "--force"))
+			o->force = 1;
+		else if (a[0] == '-' || o->core)
+			return -1;
+		else
+			o->core = a;
+	}
+	return o->core ? 0 : -1;
+}
+
+/* One goroutine: header, then frames (or the running-elsewhere line), like tracebackothers. */
+static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, const struct gp_g *g)
+{
+	gp_print_goroutine_header(c->out, rt, g, c->level, 0);
+	struct gp_tb_start s = {.goid = g->goid, .parent_goid = g->parent_goid, .gopc = g->gopc, .gp = g->addr,
+				.print_fpsp = c->level >= 2};
+	uint32_t st = gp_g_status(rt, g);
+	int running = st == (uint32_t)gp_layout_const(rt->l, GP_K_GSTATUS_RUNNING);
+	if (running && (rt->b->bi.v.minor < 26 || g->syscallsp == 0)) {
+		fputs("\tgoroutine running on other thread; stack unavailable\n", c->out);
+		gp_tb_print_created_by(c, &s);
+		return;
+	}
+	if (g->syscallsp) {
+		s.pc = g->syscallpc;
+		s.sp = g->syscallsp;
+		s.is_syscall = 1;
+	} else {
+		s.pc = g->sched_pc;
+		s.sp = g->sched_sp;
+	}
+	if (g->m && gp_lhas(rt->l, GP_L_M_VDSOSP)) {
+		uint64_t vsp = 0, vpc = 0;
+		struct gp_err *err = gp_target_u64(rt->t, g->m + (uint64_t)gp_loff(rt->l, GP_L_M_VDSOSP), &vsp);
+		if (!err)
+			err = gp_target_u64(rt->t, g->m + (uint64_t)gp_loff(rt->l, GP_L_M_VDSOPC), &vpc);
+		gp_err_free(err);
+		if (!err && vsp) {
+			s.pc = vpc;
+			s.sp = vsp;
+			s.is_syscall = 0;
+		}
+	}
+	gp_tb_print_frames(c, &s);
+}
+
+int cmd_goroutines(int argc, char **argv)
+{
+	struct opts o;
+	if (parse(argc, argv, &o) != 0)
+		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
+	struct gp_arena a;
+	gp_arena_init(&a);
+	struct gp_core *core = NULL;
+	struct gp_gobin *b = NULL;
+	struct gp_err *err = gp_core_open(o.core, &a, &core);
+	if (err)
+		goto out;
+	if (!o.exe) {
+		o.exe = gp_core_exe_path(core);
+		if (!o.exe) {
+			err = gp_errorf(GP_ERR_NOT_FOUND, "core %s does not name its executable (no NT_FILE note): pass --exe BIN", o.core);
+			goto out;
+		}
+		if (access(o.exe, R_OK) != 0) {
+			err = gp_errorf(GP_ERR_NOT_FOUND, "core %s was produced by %s, which is not readable here: pass --exe BIN", o.core, o.exe);
+			goto out;
+		}
+	}
+	if ((err = gp_gobin_open(o.exe, &a, &b)))
+		goto out;
+	struct gp_target t;
+	if ((err = gp_target_init(&t, core, b->exe, o.force)))
+		goto out;
+	if (t.buildid_note)
+		fprintf(stderr, "gopsy: note: executable not verified against the core: %s\n", t.buildid_note);
+	const struct gp_layout *l;
+	unsigned lflags = (o.force ? GP_LAYOUT_NEAREST : 0) | (b->bi.v.experiments ? GP_LAYOUT_EXPERIMENTS : 0);
+	if ((err = gp_layout_for_binary(o.exe, b->bi.v.minor, b->has_dwarf, lflags, &a, &l)))
+		goto out;
+	if (l->warning)
+		fprintf(stderr, "gopsy: warning: %s\n", l->warning);
+	struct gp_rt rt;
+	if ((err = gp_rt_init(&rt, &t, b, l)))
+		goto out;
+	static char buf[1 << 20];
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, stdout};
+	uint64_t printed = 0, unreadable = 0;
+	for (uint64_t i = 0; i < rt.allgs.s.len; i++) {
+		uint64_t ga;
+		struct gp_g g;
+		struct gp_err *e = gp_rt_allg(&rt, i, &ga);
+		if (!e)
+			e = gp_rt_read_g(&rt, ga, &g);
+		if (e) {
+			fprintf(stderr, "gopsy: allgs[%llu]: %s\n", (unsigned long long)i, gp_err_msg(e));
+			gp_err_free(e);
+			unreadable++;
+			continue;
+		}
+		if (gp_g_is_dead(&rt, &g) || (o.level < 2 && gp_g_is_system(&rt, &g)))
+			continue;
+		if (printed++)
+			fputc('\n', stdout);
+		print_one(&rt, &c, &g);
+	}
+	fflush(stdout);
+	if (unreadable)
+		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
+				(unsigned long long)unreadable, (unsigned long long)rt.allgs.s.len);
+out:
+	gp_gobin_close(b);
+	gp_core_close(core);
+	gp_arena_deinit(&a);
+	return err ? cli_fail(err) : EXIT_OK;
+}

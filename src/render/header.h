@@ -1,0 +1,18 @@
+/* header.h — the goroutine header line exactly as runtime.goroutineheader prints it for each Go
+ * version: "goroutine N[ gp=… m=… mp=…] [status[ (leaked)][ (scan)][, N minutes][, locked to thread]]:".
+ */
+#ifndef GOPSY_RENDER_HEADER_H
+#define GOPSY_RENDER_HEADER_H
+
+#include <stdio.h>
+
+#include "rt/goroutine.h"
+
+/* level: GOTRACEBACK level (1 all, 2 system/crash). now_ns: the estimated nanotime() for
+ * ", N minutes", or 0 when unknown (then minutes are not printed). */
+void gp_print_goroutine_header(FILE *out, const struct gp_rt *rt, const struct gp_g *g, int level, int64_t now_ns);
+
+/* The status text alone ("chan receive", "running", ...). */
+const char *gp_goroutine_status_text(const struct gp_rt *rt, const struct gp_g *g);
+
+#endif

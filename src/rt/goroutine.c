@@ -1,0 +1,167 @@
+/* goroutine.c — reading goroutines (see goroutine.h). The rules mirror runtime/traceback.go's
+ * isSystemGoroutine of each version. */
+#include "rt/goroutine.h"
+
+#include <string.h>
+
+static int kid(const struct gp_layout *l, enum gp_lconst k)
+{
+	int64_t v = gp_layout_const(l, k);
+	return v == GP_K_ABSENT ? -1 : (int)v;
+}
+
+static void fill_funcids(struct gp_funcids *ids, const struct gp_layout *l)
+{
+	ids->normal = kid(l, GP_K_FUNCID_NORMAL);
+	ids->wrapper = kid(l, GP_K_FUNCID_WRAPPER);
+	ids->sigpanic = kid(l, GP_K_FUNCID_SIGPANIC);
+	ids->asyncpreempt = kid(l, GP_K_FUNCID_ASYNC_PREEMPT);
+	ids->debugcallv2 = kid(l, GP_K_FUNCID_DEBUG_CALL_V2);
+	ids->cgocallback = kid(l, GP_K_FUNCID_CGOCALLBACK);
+	ids->gopanic = kid(l, GP_K_FUNCID_GOPANIC);
+	ids->panicwrap = kid(l, GP_K_FUNCID_PANICWRAP);
+	ids->runtime_main = kid(l, GP_K_FUNCID_RUNTIME_MAIN);
+	ids->handleasyncevent = kid(l, GP_K_FUNCID_HANDLE_ASYNC_EVENT);
+	ids->corostart = kid(l, GP_K_FUNCID_COROSTART);
+	ids->runfinq = kid(l, GP_K_FUNCID_RUNFINQ);
+	ids->runfinalizers = kid(l, GP_K_FUNCID_RUN_FINALIZERS);
+	ids->runcleanups = kid(l, GP_K_FUNCID_RUN_CLEANUPS);
+	ids->goexit = kid(l, GP_K_FUNCID_GOEXIT);
+	ids->systemstack = kid(l, GP_K_FUNCID_SYSTEMSTACK);
+	ids->systemstack_switch = kid(l, GP_K_FUNCID_SYSTEMSTACK_SWITCH);
+	ids->morestack = kid(l, GP_K_FUNCID_MORESTACK);
+	ids->mcall = kid(l, GP_K_FUNCID_MCALL);
+	ids->mstart = kid(l, GP_K_FUNCID_MSTART);
+	ids->rt0_go = kid(l, GP_K_FUNCID_RT0_GO);
+	ids->gogo = kid(l, GP_K_FUNCID_GOGO);
+}
+
+/* fingRunning (bool, 1.19) or fingStatus & fingRunningFinalizer (later), when there are symbols. */
+static void read_fing(struct gp_rt *rt)
+{
+	uint64_t addr;
+	int old = rt->b->bi.v.minor < 21;
+	struct gp_err *err = gp_exe_symbol(rt->b->exe, old ? "runtime.fingRunning" : "runtime.fingStatus", &addr, NULL);
+	if (err) {
+		gp_err_free(err);
+		return;
+	}
+	uint32_t v = 0;
+	err = gp_target_read(rt->t, addr + rt->t->bias, &v, old ? 1 : 4);
+	if (err) {
+		gp_err_free(err);
+		return;
+	}
+	int64_t bit = gp_layout_const(rt->l, GP_K_FINGSTATUS_RUNNING_FINALIZER);
+	rt->fing_known = 1;
+	rt->fing_running = old ? (v & 0xff) != 0 : (bit != GP_K_ABSENT && (v & (uint32_t)bit) != 0);
+}
+
+struct gp_err *gp_rt_init(struct gp_rt *rt, const struct gp_target *t, const struct gp_gobin *b,
+			  const struct gp_layout *l)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->t = t;
+	rt->b = b;
+	rt->l = l;
+	fill_funcids(&rt->ids, l);
+	read_fing(rt);
+	return gp_find_allgs(t, b, &rt->allgs);
+}
+
+struct gp_err *gp_rt_allg(const struct gp_rt *rt, uint64_t i, uint64_t *gaddr)
+{
+	return gp_target_u64(rt->t, rt->allgs.s.ptr + 8 * i, gaddr);
+}
+
+/* Field value of the given layout field from the g's bytes (0 when the version lacks it). */
+static uint64_t fld(const struct gp_layout *l, const unsigned char *p, enum gp_lfield f)
+{
+	int32_t off = gp_loff(l, f), size = gp_lsize(l, f);
+	if (off < 0)
+		return 0;
+	uint64_t v = 0;
+	memcpy(&v, p + off, size > 0 && size < 8 ? (size_t)size : 8);
+	return v;
+}
+
+struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *g)
+{
+	const struct gp_layout *l = rt->l;
+	memset(g, 0, sizeof(*g));
+	g->addr = addr;
+	int32_t size = gp_lsize(l, GP_L_SIZEOF_G);
+	const unsigned char *p = size > 0 ? gp_target_ptr(rt->t, addr, (size_t)size) : NULL;
+	if (!p) {
+		unsigned char probe;
+		struct gp_err *err = gp_target_read(rt->t, addr, &probe, 1);
+		if (!err)
+			err = gp_errorf(GP_ERR_TRUNCATED, "g at 0x%llx: its %d bytes are not all in the core",
+					(unsigned long long)addr, size);
+		return gp_err_wrap(err, "reading g at 0x%llx", (unsigned long long)addr);
+	}
+	g->goid = fld(l, p, GP_L_G_GOID);
+	g->status = (uint32_t)fld(l, p, GP_L_G_ATOMICSTATUS);
+	g->waitreason = (uint32_t)fld(l, p, GP_L_G_WAITREASON);
+	g->waitsince = (int64_t)fld(l, p, GP_L_G_WAITSINCE);
+	g->m = fld(l, p, GP_L_G_M);
+	g->lockedm = fld(l, p, GP_L_G_LOCKEDM);
+	g->sched_pc = fld(l, p, GP_L_G_SCHED_PC);
+	g->sched_sp = fld(l, p, GP_L_G_SCHED_SP);
+	g->syscallpc = fld(l, p, GP_L_G_SYSCALLPC);
+	g->syscallsp = fld(l, p, GP_L_G_SYSCALLSP);
+	g->stack_lo = fld(l, p, GP_L_G_STACK_LO);
+	g->stack_hi = fld(l, p, GP_L_G_STACK_HI);
+	g->gopc = fld(l, p, GP_L_G_GOPC);
+	g->startpc = fld(l, p, GP_L_G_STARTPC);
+	g->parent_goid = fld(l, p, GP_L_G_PARENTGOID);
+	g->ancestors = fld(l, p, GP_L_G_ANCESTORS);
+	g->labels = fld(l, p, GP_L_G_LABELS);
+	g->bubble = fld(l, p, GP_L_G_BUBBLE);
+	g->running_cleanups = gp_lhas(l, GP_L_G_RUNNINGCLEANUPS) && (fld(l, p, GP_L_G_RUNNINGCLEANUPS) & 0xff);
+	g->m_id = -1;
+	if (g->m) {
+		uint64_t id = 0;
+		int32_t off = gp_loff(l, GP_L_M_ID);
+		struct gp_err *err = off >= 0 ? gp_target_u64(rt->t, g->m + (uint64_t)off, &id) : NULL;
+		if (err)
+			gp_err_free(err);
+		else
+			g->m_id = (int64_t)id;
+	}
+	return NULL;
+}
+
+uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g)
+{
+	int64_t scan = gp_layout_const(rt->l, GP_K_GSTATUS_SCAN);
+	return scan == GP_K_ABSENT ? g->status : g->status & ~(uint32_t)scan;
+}
+
+int gp_g_is_dead(const struct gp_rt *rt, const struct gp_g *g)
+{
+	/* readgstatus(gp) == _Gdead || == _Gdeadextra (1.26+): compared with the scan bit, as the runtime does */
+	int64_t dead = gp_layout_const(rt->l, GP_K_GSTATUS_DEAD), extra = gp_layout_const(rt->l, GP_K_GSTATUS_DEADEXTRA);
+	return g->status == (uint32_t)dead || (extra != GP_K_ABSENT && g->status == (uint32_t)extra);
+}
+
+int gp_g_is_system(const struct gp_rt *rt, const struct gp_g *g)
+{
+	struct gp_func f;
+	if (gp_pclntab_findfunc(&rt->b->pcln, g->startpc - rt->t->bias, &f) != 0)
+		return 0;
+	const struct gp_funcids *ids = &rt->ids;
+	int id = f.funcid;
+	if (id == ids->runtime_main || id == ids->handleasyncevent || (ids->corostart >= 0 && id == ids->corostart))
+		return 0;
+	if ((ids->runfinq >= 0 && id == ids->runfinq) || (ids->runfinalizers >= 0 && id == ids->runfinalizers)) {
+		if (rt->fing_known)
+			return !rt->fing_running;
+		/* Stripped: no fingStatus symbol. A finalizer goroutine parked in "finalizer wait" is not
+		 * running a finalizer; otherwise assume it is. */
+		return g->waitreason == (uint32_t)gp_layout_const(rt->l, GP_K_WAITREASON_FINALIZER_WAIT);
+	}
+	if (ids->runcleanups >= 0 && id == ids->runcleanups)
+		return !g->running_cleanups;
+	return !strncmp(gp_pclntab_funcname(&rt->b->pcln, &f), "runtime.", 8);
+}

@@ -1,0 +1,59 @@
+/* goroutine.h — the runtime's goroutines as plain C records, read from a target through the struct
+ * layouts: the g fields that tracebacks and analyses need, the g's M (id), and the runtime context
+ * (allgs, funcIDs, finalizer state) the header and "which goroutines" rules depend on.
+ */
+#ifndef GOPSY_RT_GOROUTINE_H
+#define GOPSY_RT_GOROUTINE_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "gobin/gobin.h"
+#include "layout/layout.h"
+#include "rt/globals.h"
+#include "target/target.h"
+#include "unwind/gounwind.h"
+
+struct gp_rt {
+	const struct gp_target *t;
+	const struct gp_gobin *b;
+	const struct gp_layout *l;
+	struct gp_funcids ids;
+	struct gp_allgs allgs;
+	int fing_known;            /* fingStatus/fingRunning could be read */
+	int fing_running;          /* the finalizer goroutine is running a finalizer */
+};
+
+struct gp_g {
+	uint64_t addr;
+	uint64_t goid;
+	uint32_t status;           /* atomicstatus, with the scan bit */
+	uint32_t waitreason;
+	int64_t waitsince;
+	uint64_t m;                /* *m or 0 */
+	int64_t m_id;              /* m.id when m != 0 */
+	uint64_t lockedm;
+	uint64_t sched_pc, sched_sp, syscallpc, syscallsp;
+	uint64_t stack_lo, stack_hi;
+	uint64_t gopc, startpc, parent_goid;
+	uint64_t ancestors, labels, bubble;
+	int running_cleanups;
+};
+
+/* Find allgs and prepare the funcID table for the layout's Go version. */
+struct gp_err *gp_rt_init(struct gp_rt *rt, const struct gp_target *t, const struct gp_gobin *b,
+			  const struct gp_layout *l) GP_MUST_USE;
+
+/* The i-th entry of allgs (run-time address of a g), or an error. */
+struct gp_err *gp_rt_allg(const struct gp_rt *rt, uint64_t i, uint64_t *gaddr) GP_MUST_USE;
+
+/* Read one g. */
+struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *g) GP_MUST_USE;
+
+/* Status without the scan bit. */
+uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g);
+int gp_g_is_dead(const struct gp_rt *rt, const struct gp_g *g);
+/* isSystemGoroutine(gp, false) for this Go version. */
+int gp_g_is_system(const struct gp_rt *rt, const struct gp_g *g);
+
+#endif
