@@ -1,0 +1,3 @@
+module gopsy/tests/inlchain
+
+go 1.21
