@@ -7,6 +7,7 @@
 #include "base/arena.h"
 #include "cli/cli.h"
 #include "gobin/gobin.h"
+#include "layout/layout.h"
 #include "render/json.h"
 
 static const char *yesno(int v)
@@ -14,7 +15,7 @@ static const char *yesno(int v)
 	return v ? "yes" : "no";
 }
 
-static void print_text(const char *path, const struct gp_gobin *b)
+static void print_text(const char *path, const struct gp_gobin *b, const struct gp_layout *l, const char *lerr)
 {
 	/* The `go version -m` block, byte for byte. */
 	printf("%s: %s\n", path, b->bi.version);
@@ -46,9 +47,18 @@ static void print_text(const char *path, const struct gp_gobin *b)
 		printf("  moduledata:    NOT FOUND: %s; inline frames and funcdata unavailable\n", b->md_err);
 	printf("  text:          0x%llx-0x%llx\n", (unsigned long long)gp_pclntab_minpc(t),
 	       (unsigned long long)gp_pclntab_maxpc(t));
+	if (l) {
+		printf("  layouts:       %s\n", l->source_desc);
+		if (l->detail)
+			printf("                 %s\n", l->detail);
+		if (l->warning)
+			printf("  WARNING:       %s\n", l->warning);
+	} else {
+		printf("  layouts:       NONE: %s\n", lerr);
+	}
 }
 
-static void print_json(const char *path, const struct gp_gobin *b)
+static void print_json(const char *path, const struct gp_gobin *b, const struct gp_layout *l, const char *lerr)
 {
 	struct gp_json j;
 	gp_json_init(&j, stdout, 1);
@@ -102,6 +112,14 @@ static void print_json(const char *path, const struct gp_gobin *b)
 		gp_json_kstr(&j, "error", b->md_err);
 	}
 	gp_json_obj_end(&j);
+	gp_json_key(&j, "layouts");
+	gp_json_obj_begin(&j);
+	gp_json_kstr(&j, "source", l ? (l->source == GP_LAYOUT_DWARF ? "dwarf" : "table") : NULL);
+	gp_json_kstr(&j, "description", l ? l->source_desc : NULL);
+	gp_json_kstr(&j, "detail", l ? l->detail : NULL);
+	gp_json_kstr(&j, "warning", l ? l->warning : NULL);
+	gp_json_kstr(&j, "error", lerr);
+	gp_json_obj_end(&j);
 	gp_json_obj_end(&j);
 }
 
@@ -127,11 +145,19 @@ int cmd_info(int argc, char **argv)
 		gp_arena_deinit(&a);
 		return cli_fail(err);
 	}
+	const struct gp_layout *l = NULL;
+	const char *lerr = NULL;
+	err = gp_layout_for_binary(path, b->bi.v.minor, b->has_dwarf,
+				   b->bi.v.experiments ? GP_LAYOUT_EXPERIMENTS : 0, &a, &l);
+	if (err) {
+		lerr = gp_arena_strdup(&a, gp_err_msg(err));
+		gp_err_free(err);
+	}
 	if (json)
-		print_json(path, b);
+		print_json(path, b, l, lerr);
 	else
-		print_text(path, b);
-	int rc = b->supported ? EXIT_OK : EXIT_ANALYSIS;
+		print_text(path, b, l, lerr);
+	int rc = b->supported && l ? EXIT_OK : EXIT_ANALYSIS;
 	gp_gobin_close(b);
 	gp_arena_deinit(&a);
 	return rc;

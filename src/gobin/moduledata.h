@@ -21,8 +21,8 @@ struct gp_moduledata {
 	uint64_t text, etext, minpc, maxpc, gofunc;
 };
 
-/* go_minor selects the offset of gofunc (it moved in 1.20 and in 1.27). GP_ERR_UNSUPPORTED for a
- * version whose layout is unknown. */
+/* go_minor selects the field offsets (gofunc moved in 1.20 and in 1.27). GP_ERR_UNSUPPORTED for a
+ * version without a layout table. */
 struct gp_err *gp_moduledata_find(const struct gp_exe *exe, const struct gp_pclntab *t, int go_minor,
 				  struct gp_moduledata *md) GP_MUST_USE;
 

@@ -1,0 +1,3 @@
+module gopsy/tests/layout/probe
+
+go 1.19

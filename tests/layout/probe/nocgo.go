@@ -1,0 +1,5 @@
+//go:build !cgo
+
+package main
+
+func cCalls() int { return 0 }

@@ -1,0 +1,3 @@
+module gopsy/tools/layoutgen
+
+go 1.19
