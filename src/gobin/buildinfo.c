@@ -24,13 +24,15 @@ static int uvarint(const unsigned char **p, const unsigned char *end, uint64_t *
 	return 0;
 }
 
-static const char *read_str(const unsigned char **p, const unsigned char *end, struct gp_arena *a)
+/* A varint-prefixed string; *len gets its length (the module framing contains NUL bytes). */
+static const char *read_str(const unsigned char **p, const unsigned char *end, struct gp_arena *a, size_t *len)
 {
 	uint64_t n;
 	if (!uvarint(p, end, &n) || n > (uint64_t)(end - *p))
 		return NULL;
 	const char *s = gp_arena_strndup(a, (const char *)*p, (size_t)n);
 	*p += n;
+	*len = (size_t)n;
 	return s;
 }
 
@@ -134,14 +136,15 @@ struct gp_err *gp_buildinfo_read(const struct gp_exe *exe, struct gp_arena *a, s
 		return gp_errorf(GP_ERR_UNSUPPORTED, "%s: build info for a %u-byte-pointer%s target: only 64-bit little-endian is supported",
 				 exe->path, ptrsize, (flags & BI_FLAG_BIGENDIAN) ? " big-endian" : "");
 	const unsigned char *q = p + BI_HDR, *end = data + avail;
-	bi->version = read_str(&q, end, a);
-	const char *mod = bi->version ? read_str(&q, end, a) : NULL;
+	size_t vlen, n;
+	bi->version = read_str(&q, end, a, &vlen);
+	const char *mod = bi->version ? read_str(&q, end, a, &n) : NULL;
 	if (!bi->version || !mod)
 		return gp_errorf(GP_ERR_TRUNCATED, "%s: Go build info at 0x%llx is cut short", exe->path,
 				 (unsigned long long)bi->addr);
-	size_t n = strlen(mod);
-	if (n >= 33 && mod[n - 17] == '\n') /* strip the 16-byte sentinels */
-		mod = gp_arena_strndup(a, mod + 16, n - 32);
+	/* Strip the 16-byte sentinels (cmd/go's infoStart/infoEnd); without them there is no module
+	 * information, as debug/buildinfo decides. */
+	mod = n >= 33 && mod[n - 17] == '\n' ? gp_arena_strndup(a, mod + 16, n - 32) : "";
 	bi->modinfo = mod;
 	if (!mod)
 		return &gp_err_nomem;

@@ -468,6 +468,43 @@ def fmt_chain(frames: list) -> str:
     return " <- ".join(f"{f.name} {f.pos}{'*' if f.inlined else ''}" for f in frames)
 
 
+def check_info(job: Job, gopsy: Path, goroot: Path) -> list:
+    """`gopsy info`: its first block must be `go version -m` of the same toolchain byte for byte, and
+    its flags must say how the binary was built (mode). Returns failure messages."""
+    fails = []
+    want = subprocess.run([str(goroot / "bin" / "go"), "version", "-m", str(job.binary)], env=tool_env(goroot),
+                          capture_output=True, text=True).stdout
+    got = subprocess.run([str(gopsy), "info", str(job.binary)], capture_output=True, text=True)
+    block = got.stdout.split("\n\ngopsy:\n")[0] + "\n"
+    if got.returncode != 0 or block != want:
+        fails.append(f"info: exit {got.returncode}; `go version -m` block differs: want {want[:200]!r} got {block[:200]!r}")
+    js = subprocess.run([str(gopsy), "info", "--json", str(job.binary)], capture_output=True, text=True)
+    try:
+        d = json.loads(js.stdout)
+    except ValueError:
+        return fails + [f"info --json: not JSON (exit {js.returncode}): {js.stdout[:200]!r} {js.stderr[:200]!r}"]
+    cgo = job.mode == "cgo" or "CGO_ENABLED=1" in want
+    stripped = job.mode in ("stripped", "cgo")
+    expect = {
+        "go_version": want.split(": ", 1)[1].split("\n")[0] if ": " in want else None,
+        "supported": True,
+        "pie": job.mode == "pie",
+        "cgo": cgo,
+        "external_link": job.mode == "cgo" or job.fixture == "cgocrash",
+        "stripped": stripped,
+        "dwarf": not stripped,
+    }
+    for k, v in expect.items():
+        if d.get(k) != v:
+            fails.append(f"info --json: {k} is {d.get(k)!r}, expected {v!r} for mode {job.mode}")
+    if not d.get("moduledata", {}).get("found"):
+        fails.append(f"info: moduledata not found: {d.get('moduledata')}")
+    src = d.get("layouts", {}).get("source")
+    if src != ("table" if stripped else "dwarf") or d["layouts"].get("warning"):
+        fails.append(f"info: layouts {d.get('layouts')}")
+    return fails
+
+
 def check(job: Job, gopsy: Path, roots: dict, inlchain: Optional[Path], inl_err: str) -> Result:
     head = f"{job.version} {job.mode} {job.fixture}"
     if job.error:
@@ -602,8 +639,11 @@ def check(job: Job, gopsy: Path, roots: dict, inlchain: Optional[Path], inl_err:
     else:
         m = sum(1 for pc in pcs if len(g[pc]) > 1)
 
+    info_fails = check_info(job, gopsy, goroot)
+    fails += info_fails
     ok = not go_bad and not dw_bad and not fails
-    line = (f"{'PASS' if ok else 'FAIL'} {head}: {n} pcs ({m} inlined), go-tool agreement {x}/{n}, "
+    line = (f"{'PASS' if ok else 'FAIL'} {head}: info {'ok' if not info_fails else 'FAILED'}, "
+            f"{n} pcs ({m} inlined), go-tool agreement {x}/{n}, "
             f"dwarf-chain agreement " + (f"{y}/{m}" if dwarf_src is not None and inlchain else "n/a"))
     if twin_same is not None:
         line += f", twin-identical {twin_same}/{n}"

@@ -199,7 +199,10 @@ static inline unsigned char *pcln_craft_elf(const struct pcln_craft *c, size_t *
 	/* Build info: magic, ptrsize 8, flags 2 (inline strings), then two varint-prefixed strings. */
 	unsigned char *bi = img + DATA_OFF + 0x9000;
 	memcpy(bi, "\xff Go buildinf:\x08\x02", 16);
-	static const char mod[] = "0123456789abcdef" "path\tcrafted\nbuild\tCGO_ENABLED=0\n" "fedcba9876543210";
+	/* The real framing of cmd/go (modload infoStart/infoEnd); infoEnd contains a NUL byte. */
+	static const char mod[] = "0w\xaf\x0c\x92t\x08\x02" "A\xe1\xc1\x07\xe6\xd6\x18\xe6"
+				  "path\tcrafted\nbuild\tCGO_ENABLED=0\n"
+				  "\xf9" "2C1\x86\x18 r\x00\x82" "B\x10" "A\x16\xd8\xf2";
 	size_t p = 32;
 	bi[p++] = (unsigned char)strlen(CRAFT_GO_VERSION);
 	memcpy(bi + p, CRAFT_GO_VERSION, strlen(CRAFT_GO_VERSION));

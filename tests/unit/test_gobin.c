@@ -44,6 +44,7 @@ static void stripped_binary_found_by_search(void **state)
 	assert_int_equal(b->bi.v.patch, 12);
 	assert_false(b->bi.found_by_section);
 	assert_string_equal(b->bi.path, "crafted");
+	assert_string_equal(b->bi.modinfo, "path\tcrafted\nbuild\tCGO_ENABLED=0\n");
 	assert_string_equal(gp_buildinfo_setting(&b->bi, "CGO_ENABLED"), "0");
 	assert_true(b->supported);
 	assert_false(b->has_symtab);
