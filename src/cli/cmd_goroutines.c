@@ -123,15 +123,26 @@ int cmd_goroutines(int argc, char **argv)
 	static char buf[1 << 20];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, stdout};
+	/* Like the runtime's crash output: first the goroutine of the thread that crashed (the kernel
+	 * writes the dumping thread's note first), then every other one in allgs order. */
+	uint64_t first = 0;
+	struct gp_err *e = gp_rt_thread_curg(&rt, &core->threads[0], &first);
+	if (e) {
+		fprintf(stderr, "gopsy: note: cannot tell which goroutine crashed: %s\n", gp_err_msg(e));
+		gp_err_free(e);
+		first = 0;
+	}
 	uint64_t printed = 0, unreadable = 0;
-	for (uint64_t i = 0; i < rt.allgs.s.len; i++) {
-		uint64_t ga;
+	for (uint64_t i = first ? 0 : 1; i <= rt.allgs.s.len; i++) {
+		uint64_t ga = first;
 		struct gp_g g;
-		struct gp_err *e = gp_rt_allg(&rt, i, &ga);
+		e = i ? gp_rt_allg(&rt, i - 1, &ga) : NULL;
+		if (!e && i && ga == first)
+			continue;
 		if (!e)
 			e = gp_rt_read_g(&rt, ga, &g);
 		if (e) {
-			fprintf(stderr, "gopsy: allgs[%llu]: %s\n", (unsigned long long)i, gp_err_msg(e));
+			fprintf(stderr, "gopsy: allgs[%llu]: %s\n", (unsigned long long)(i ? i - 1 : 0), gp_err_msg(e));
 			gp_err_free(e);
 			unreadable++;
 			continue;

@@ -25,7 +25,7 @@ void gp_print_goroutine_header(FILE *out, const struct gp_rt *rt, const struct g
 	uint32_t st = gp_g_status(rt, g);
 	int64_t scan = gp_layout_const(l, GP_K_GSTATUS_SCAN);
 	fprintf(out, "goroutine %llu", (unsigned long long)g->goid);
-	if (rt->b->bi.v.minor >= 21 && level >= 2) {
+	if (rt->b->bi.v.minor >= 22 && level >= 2) { /* gp= m= mp= appeared in Go 1.22 */
 		fprintf(out, " gp=0x%llx", (unsigned long long)g->addr);
 		if (g->m)
 			fprintf(out, " m=%lld mp=0x%llx", (long long)g->m_id, (unsigned long long)g->m);

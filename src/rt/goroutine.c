@@ -132,6 +132,20 @@ struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *
 	return NULL;
 }
 
+struct gp_err *gp_rt_thread_curg(const struct gp_rt *rt, const struct gp_thread *th, uint64_t *curg)
+{
+	*curg = 0;
+	uint64_t fs = th->regs[GP_X86_FS_BASE], g = 0, m = 0;
+	if (!fs)
+		return NULL;
+	struct gp_err *err = gp_target_u64(rt->t, fs - 8, &g);
+	if (err || !g)
+		return err;
+	if ((err = gp_target_u64(rt->t, g + (uint64_t)gp_loff(rt->l, GP_L_G_M), &m)) || !m)
+		return err;
+	return gp_target_u64(rt->t, m + (uint64_t)gp_loff(rt->l, GP_L_M_CURG), curg);
+}
+
 uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g)
 {
 	int64_t scan = gp_layout_const(rt->l, GP_K_GSTATUS_SCAN);

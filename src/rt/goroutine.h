@@ -50,6 +50,10 @@ struct gp_err *gp_rt_allg(const struct gp_rt *rt, uint64_t i, uint64_t *gaddr) G
 /* Read one g. */
 struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *g) GP_MUST_USE;
 
+/* The goroutine a thread was running: TLS g at fs_base-8, then g.m.curg (g itself may be the M's
+ * g0 or gsignal). 0 in *curg when the thread runs no Go code or its M has no current goroutine. */
+struct gp_err *gp_rt_thread_curg(const struct gp_rt *rt, const struct gp_thread *th, uint64_t *curg) GP_MUST_USE;
+
 /* Status without the scan bit. */
 uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g);
 int gp_g_is_dead(const struct gp_rt *rt, const struct gp_g *g);
