@@ -223,9 +223,13 @@ int cmd_demo(int argc, char **argv)
 	}
 	printf("gopsy demo: core captured: %s\n", core);
 	show_core(c);
-	printf("gopsy demo: reconstructing the goroutines from the core (`gopsy goroutines %s`) is not "
-	       "implemented yet;\n            until then the runtime's own dump is in %s\n", core, errp);
 	gp_core_close(c);
 	gp_arena_deinit(&arena);
-	return EXIT_OK;
+	printf("\ngopsy demo: the goroutines, rebuilt from the core alone (gopsy goroutines %s):\n\n", core);
+	fflush(stdout);
+	char *gargv[] = {"goroutines", core, NULL};
+	int rc = cmd_goroutines(2, gargv);
+	printf("\ngopsy demo: compare with the runtime's own dump in %s; `gopsy goroutines --traceback=crash %s`\n"
+	       "            adds runtime frames and fp/sp/pc like GOTRACEBACK=crash.\n", errp, core);
+	return rc;
 }
