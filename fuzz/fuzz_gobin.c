@@ -3,25 +3,20 @@
  * through a memfd because the reader takes a path. */
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "base/arena.h"
+#include "fuzz_file.h"
 #include "gobin/gobin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("exe", 0);
-	if (fd < 0 || write(fd, data, size) != (ssize_t)size) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
 	char path[64];
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	int fd = fuzz_file(data, size, path, sizeof(path));
+	if (fd < 0)
+		return 0;
 	struct gp_arena a;
 	gp_arena_init(&a);
 	struct gp_gobin *b;

@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <string.h>
 
+#include "base/le.h"
 #include "layout/tables.h"
 
 struct md_offsets {
@@ -28,28 +29,21 @@ static int md_offsets(int go_minor, struct md_offsets *o)
 	return 0;
 }
 
-static uint64_t rd(const unsigned char *p, int off)
-{
-	uint64_t v;
-	memcpy(&v, p + off, 8);
-	return v;
-}
-
 /* Check a candidate and fill md. A candidate whose header matches but whose gofunc does not point
  * into the file is recorded in *why (wrong version layout, or corruption). */
 static int try_at(const struct gp_exe *exe, const struct gp_pclntab *t, uint64_t addr, const struct md_offsets *o,
 		  struct gp_moduledata *md, uint64_t *bad_gofunc_at)
 {
 	const unsigned char *p = gp_exe_ptr(exe, addr, (size_t)o->gofunc + 8);
-	if (!p || rd(p, o->pcheader) != t->addr || rd(p, o->funcnametab) != t->addr + t->funcname_off ||
-	    rd(p, o->ftab) != t->addr + t->pcln_off || rd(p, o->ftab + 8) != t->nfunc + 1)
+	if (!p || gp_le64(p + (o->pcheader)) != t->addr || gp_le64(p + (o->funcnametab)) != t->addr + t->funcname_off ||
+	    gp_le64(p + (o->ftab)) != t->addr + t->pcln_off || gp_le64(p + (o->ftab + 8)) != t->nfunc + 1)
 		return 0;
 	md->addr = addr;
-	md->text = rd(p, o->text);
-	md->etext = rd(p, o->etext);
-	md->minpc = rd(p, o->minpc);
-	md->maxpc = rd(p, o->maxpc);
-	md->gofunc = rd(p, o->gofunc);
+	md->text = gp_le64(p + (o->text));
+	md->etext = gp_le64(p + (o->etext));
+	md->minpc = gp_le64(p + (o->minpc));
+	md->maxpc = gp_le64(p + (o->maxpc));
+	md->gofunc = gp_le64(p + (o->gofunc));
 	uint32_t first;
 	memcpy(&first, t->base + t->pcln_off, 4);
 	if (md->minpc != md->text + first || md->text > md->etext)

@@ -3,24 +3,12 @@
  * the writer is cmd/link/internal/ld/pcln.go. */
 #include "gobin/pclntab.h"
 
+#include "base/le.h"
+
 #include <elf.h>
 #include <string.h>
 
 enum { HDR_SIZE = 72 };
-
-static uint32_t u32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static uint64_t u64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
 
 /* Is [off, off+len) inside the table? */
 static int in_table(const struct gp_pclntab *t, uint64_t off, uint64_t len)
@@ -36,7 +24,7 @@ struct gp_err *gp_pclntab_parse(const struct gp_exe *exe, const unsigned char *p
 	if (avail < HDR_SIZE)
 		return gp_errorf(GP_ERR_TRUNCATED, "%s: pclntab header at 0x%llx is cut short", exe->path,
 				 (unsigned long long)addr);
-	t->magic = u32(p);
+	t->magic = gp_le32(p);
 	if (t->magic == 0xfffffffbu || t->magic == 0xfffffffau)
 		return gp_errorf(GP_ERR_UNSUPPORTED, "%s: pclntab of Go 1.%s (magic 0x%x): gopsy supports Go 1.19 and later",
 				 exe->path, t->magic == 0xfffffffbu ? "2–1.15" : "16–1.17", t->magic);
@@ -51,14 +39,14 @@ struct gp_err *gp_pclntab_parse(const struct gp_exe *exe, const unsigned char *p
 	t->size = avail;
 	t->minlc = p[6];
 	t->ptrsize = p[7];
-	t->nfunc = u64(p + 8);
-	t->nfiles = u64(p + 16);
-	t->hdr_text = u64(p + 24);
-	t->funcname_off = u64(p + 32);
-	t->cu_off = u64(p + 40);
-	t->filetab_off = u64(p + 48);
-	t->pctab_off = u64(p + 56);
-	t->pcln_off = u64(p + 64);
+	t->nfunc = gp_le64(p + 8);
+	t->nfiles = gp_le64(p + 16);
+	t->hdr_text = gp_le64(p + 24);
+	t->funcname_off = gp_le64(p + 32);
+	t->cu_off = gp_le64(p + 40);
+	t->filetab_off = gp_le64(p + 48);
+	t->pctab_off = gp_le64(p + 56);
+	t->pcln_off = gp_le64(p + 64);
 	t->func_size = t->magic == GP_PCLN_MAGIC_118 ? 40 : 44;
 	if (!(HDR_SIZE <= t->funcname_off && t->funcname_off <= t->cu_off && t->cu_off <= t->filetab_off &&
 	      t->filetab_off <= t->pctab_off && t->pctab_off <= t->pcln_off) ||
@@ -73,7 +61,7 @@ struct gp_err *gp_pclntab_parse(const struct gp_exe *exe, const unsigned char *p
 	for (uint64_t i = 0;; i += step) {
 		if (i > t->nfunc)
 			i = t->nfunc;
-		uint32_t e = u32(ftab + 8 * i);
+		uint32_t e = gp_le32(ftab + 8 * i);
 		if (e < prev)
 			return gp_errorf(GP_ERR_FORMAT, "%s: pclntab function table at 0x%llx is not sorted", exe->path,
 					 (unsigned long long)addr);
@@ -127,12 +115,12 @@ struct gp_err *gp_pclntab_open(const struct gp_exe *exe, struct gp_pclntab *t)
 
 uint64_t gp_pclntab_minpc(const struct gp_pclntab *t)
 {
-	return t->text + u32(t->base + t->pcln_off);
+	return t->text + gp_le32(t->base + t->pcln_off);
 }
 
 uint64_t gp_pclntab_maxpc(const struct gp_pclntab *t)
 {
-	return t->text + u32(t->base + t->pcln_off + 8 * t->nfunc);
+	return t->text + gp_le32(t->base + t->pcln_off + 8 * t->nfunc);
 }
 
 struct gp_err *gp_pclntab_set_module(struct gp_pclntab *t, uint64_t text, uint64_t gofunc)
@@ -152,23 +140,23 @@ int gp_pclntab_func_at(const struct gp_pclntab *t, uint64_t i, struct gp_func *f
 {
 	if (i >= t->nfunc)
 		return -1;
-	uint64_t funcoff = u32(t->base + t->pcln_off + 8 * i + 4);
+	uint64_t funcoff = gp_le32(t->base + t->pcln_off + 8 * i + 4);
 	uint64_t off = t->pcln_off + funcoff;
 	if (!in_table(t, off, t->func_size))
 		return -1;
 	const unsigned char *p = t->base + off;
 	f->raw = p;
-	f->entry = t->text + u32(p);
-	f->name_off = (int32_t)u32(p + 4);
-	f->args = (int32_t)u32(p + 8);
-	f->deferreturn = u32(p + 12);
-	f->pcsp = u32(p + 16);
-	f->pcfile = u32(p + 20);
-	f->pcln = u32(p + 24);
-	f->npcdata = u32(p + 28);
-	f->cu_off = u32(p + 32);
+	f->entry = t->text + gp_le32(p);
+	f->name_off = (int32_t)gp_le32(p + 4);
+	f->args = (int32_t)gp_le32(p + 8);
+	f->deferreturn = gp_le32(p + 12);
+	f->pcsp = gp_le32(p + 16);
+	f->pcfile = gp_le32(p + 20);
+	f->pcln = gp_le32(p + 24);
+	f->npcdata = gp_le32(p + 28);
+	f->cu_off = gp_le32(p + 32);
 	size_t tail = t->func_size == 40 ? 36 : 40;
-	f->start_line = t->func_size == 40 ? 0 : (int32_t)u32(p + 36);
+	f->start_line = t->func_size == 40 ? 0 : (int32_t)gp_le32(p + 36);
 	f->funcid = p[tail];
 	f->flag = p[tail + 1];
 	f->nfuncdata = p[tail + 3];
@@ -183,13 +171,13 @@ int gp_pclntab_findfunc(const struct gp_pclntab *t, uint64_t pc, struct gp_func 
 		return -1;
 	uint64_t off64 = pc - t->text;
 	const unsigned char *ftab = t->base + t->pcln_off;
-	if (off64 >= u32(ftab + 8 * t->nfunc) || off64 < u32(ftab))
+	if (off64 >= gp_le32(ftab + 8 * t->nfunc) || off64 < gp_le32(ftab))
 		return -1;
 	uint32_t off = (uint32_t)off64;
 	uint64_t lo = 0, hi = t->nfunc; /* invariant: entry[lo] <= off < entry[hi] */
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		if (u32(ftab + 8 * mid) <= off)
+		if (gp_le32(ftab + 8 * mid) <= off)
 			lo = mid;
 		else
 			hi = mid;
@@ -259,7 +247,7 @@ int32_t gp_pclntab_pcdata(const struct gp_pclntab *t, const struct gp_func *f, u
 {
 	if (idx >= f->npcdata)
 		return -1;
-	return gp_pclntab_pcvalue(t, f, u32(f->raw + t->func_size + 4 * idx), pc, NULL);
+	return gp_pclntab_pcvalue(t, f, gp_le32(f->raw + t->func_size + 4 * idx), pc, NULL);
 }
 
 const char *gp_pclntab_file(const struct gp_pclntab *t, const struct gp_func *f, int32_t fileno)
@@ -270,7 +258,7 @@ const char *gp_pclntab_file(const struct gp_pclntab *t, const struct gp_func *f,
 	uint64_t ncu = (t->filetab_off - t->cu_off) / 4;
 	if (idx >= ncu)
 		return "?";
-	uint32_t fileoff = u32(t->base + t->cu_off + 4 * idx);
+	uint32_t fileoff = gp_le32(t->base + t->cu_off + 4 * idx);
 	uint64_t tab_size = t->pctab_off - t->filetab_off;
 	if (fileoff == 0xffffffffu || fileoff >= tab_size)
 		return "?";
@@ -296,7 +284,7 @@ uint64_t gp_pclntab_funcdata(const struct gp_pclntab *t, const struct gp_func *f
 {
 	if (idx >= f->nfuncdata || !t->gofunc)
 		return 0;
-	uint32_t off = u32(f->raw + t->func_size + 4 * f->npcdata + 4 * idx);
+	uint32_t off = gp_le32(f->raw + t->func_size + 4 * f->npcdata + 4 * idx);
 	return off == 0xffffffffu ? 0 : t->gofunc + off;
 }
 
@@ -317,12 +305,12 @@ size_t gp_pclntab_inline_frames(const struct gp_pclntab *t, const struct gp_func
 		int32_t name_off, parent_pc;
 		if (esize == 20) {
 			fr->funcid = e[2];
-			name_off = (int32_t)u32(e + 12);
-			parent_pc = (int32_t)u32(e + 16);
+			name_off = (int32_t)gp_le32(e + 12);
+			parent_pc = (int32_t)gp_le32(e + 16);
 		} else {
 			fr->funcid = e[0];
-			name_off = (int32_t)u32(e + 4);
-			parent_pc = (int32_t)u32(e + 8);
+			name_off = (int32_t)gp_le32(e + 4);
+			parent_pc = (int32_t)gp_le32(e + 8);
 		}
 		fr->name = gp_pclntab_name_at(t, name_off);
 		fr->inlined = 1;

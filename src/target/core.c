@@ -2,6 +2,8 @@
  * descriptor size: a hostile or truncated core yields an error or a partial index, never a crash. */
 #include "target/core.h"
 
+#include "base/le.h"
+
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,27 +20,6 @@ struct core_priv {
 	int fd;
 };
 
-static uint64_t rd64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static int32_t rd32(const unsigned char *p)
-{
-	int32_t v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static int16_t rd16(const unsigned char *p)
-{
-	int16_t v;
-	memcpy(&v, p, 2);
-	return v;
-}
-
 /* x86-64 struct elf_prstatus: pr_cursig at 12, pr_pid at 32, pr_reg at 112. */
 enum { PRSTATUS_CURSIG = 12, PRSTATUS_PID = 32, PRSTATUS_REG = 112,
        PRSTATUS_MIN = PRSTATUS_REG + GP_X86_NREGS * 8 };
@@ -50,7 +31,7 @@ static struct gp_err *parse_file_note(struct gp_core *c, struct gp_arena *a, con
 {
 	if (n < 16)
 		return gp_errorf(GP_ERR_FORMAT, "%s: NT_FILE note too short (%zu bytes)", c->path, n);
-	uint64_t count = rd64(d), page = rd64(d + 8);
+	uint64_t count = gp_le64(d), page = gp_le64(d + 8);
 	if (count > (n - 16) / 24)
 		return gp_errorf(GP_ERR_FORMAT, "%s: NT_FILE note claims %llu files in %zu bytes", c->path,
 				 (unsigned long long)count, n);
@@ -64,9 +45,9 @@ static struct gp_err *parse_file_note(struct gp_core *c, struct gp_arena *a, con
 		if (!nul)
 			break; /* names truncated: keep what is complete */
 		struct gp_mapped_file *f = &c->files[c->nfiles++];
-		f->start = rd64(e);
-		f->end = rd64(e + 8);
-		f->file_offset = rd64(e + 16) * page;
+		f->start = gp_le64(e);
+		f->end = gp_le64(e + 8);
+		f->file_offset = gp_le64(e + 16) * page;
 		f->path = gp_arena_strndup(a, (const char *)names, (size_t)(nul - names));
 		if (!f->path)
 			return &gp_err_nomem;
@@ -108,15 +89,15 @@ static struct gp_err *parse_notes(struct gp_core *c, struct gp_arena *a, Elf *el
 				*thread_cap = cap;
 			}
 			struct gp_thread *t = &c->threads[c->nthreads++];
-			t->tid = rd32(desc + PRSTATUS_PID);
-			t->cursig = rd16(desc + PRSTATUS_CURSIG);
+			t->tid = (int32_t)gp_le32(desc + PRSTATUS_PID);
+			t->cursig = (int16_t)gp_le16(desc + PRSTATUS_CURSIG);
 			for (int r = 0; r < GP_X86_NREGS; r++)
-				t->regs[r] = rd64(desc + PRSTATUS_REG + 8 * r);
+				t->regs[r] = gp_le64(desc + PRSTATUS_REG + 8 * r);
 			break;
 		}
 		case NT_PRPSINFO:
 			if (n >= PRPSINFO_MIN) {
-				c->pid = rd32(desc + PRPSINFO_PID);
+				c->pid = (int32_t)gp_le32(desc + PRPSINFO_PID);
 				memcpy(c->comm, desc + PRPSINFO_FNAME, 16);
 				memcpy(c->psargs, desc + PRPSINFO_PSARGS, 80);
 			}
@@ -124,11 +105,11 @@ static struct gp_err *parse_notes(struct gp_core *c, struct gp_arena *a, Elf *el
 		case NT_SIGINFO:
 			if (n >= 24) {
 				c->siginfo.present = 1;
-				c->siginfo.signo = rd32(desc);
-				c->siginfo.errnum = rd32(desc + 4);
-				c->siginfo.code = rd32(desc + 8);
-				c->siginfo.addr = rd64(desc + 16);
-				c->siginfo.pid = rd32(desc + 16);
+				c->siginfo.signo = (int32_t)gp_le32(desc);
+				c->siginfo.errnum = (int32_t)gp_le32(desc + 4);
+				c->siginfo.code = (int32_t)gp_le32(desc + 8);
+				c->siginfo.addr = gp_le64(desc + 16);
+				c->siginfo.pid = (int32_t)gp_le32(desc + 16);
 			}
 			break;
 		case NT_AUXV:

@@ -106,9 +106,13 @@ TIMEOUT = 600
 # ----------------------------------------------------------------------------------------------
 
 
-def cache_root() -> Path:
-    c = os.environ.get("GOPSY_CACHE")
-    return Path(c) if c else Path.home() / ".cache" / "gopsy"
+# The e2e harness owns the build environment and cache location; this oracle reuses them.
+sys.dont_write_bytecode = True   # leave no __pycache__ in tests/e2e
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import run as e2e_run  # noqa: E402
+sys.path.pop(0)
+cache_root = e2e_run.cache_root
+go_env = e2e_run.go_env
 
 
 def log(msg: str = ""):
@@ -214,29 +218,6 @@ def list_toolchains() -> dict:
         if len(parts) == 2 and (Path(parts[1].strip()) / "bin" / "go").exists():
             out[parts[0]] = Path(parts[1].strip())
     return out
-
-
-def go_env(version: str, goroot: Path, cgo: bool) -> dict:
-    c = cache_root()
-    env = {
-        "PATH": f"{goroot}/bin:/usr/local/bin:/usr/bin:/bin",
-        "HOME": os.environ.get("HOME", str(c)),
-        "GOROOT": str(goroot),
-        "GOTOOLCHAIN": "local",
-        "GOPROXY": "off",
-        "GOFLAGS": "-mod=mod",
-        "GOCACHE": str(c / "gocache" / version),
-        "GOPATH": str(c / "gopath"),
-        "GOENV": "off",
-        "GOTELEMETRY": "off",
-        "XDG_CONFIG_HOME": str(c / "config"),
-        "CGO_ENABLED": "1" if cgo else "0",
-        "LANG": "C",
-    }
-    for k in ("CC", "CXX", "TMPDIR"):
-        if k in os.environ:
-            env[k] = os.environ[k]
-    return env
 
 
 def load_e2e():
