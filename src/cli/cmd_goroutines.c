@@ -48,13 +48,13 @@ static int parse(int argc, char **argv, struct opts *o)
 /* One goroutine: header, then frames (or the running-elsewhere line), like tracebackothers. */
 static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, const struct gp_g *g)
 {
-	gp_print_goroutine_header(c->out, rt, g, c->level, 0);
+	gp_print_goroutine_header(stdout, rt, g, c->level, 0);
 	struct gp_tb_start s = {.goid = g->goid, .parent_goid = g->parent_goid, .gopc = g->gopc, .gp = g->addr,
 				.print_fpsp = c->level >= 2};
 	uint32_t st = gp_g_status(rt, g);
 	int running = st == (uint32_t)gp_layout_const(rt->l, GP_K_GSTATUS_RUNNING);
 	if (running && (rt->b->bi.v.minor < 26 || g->syscallsp == 0)) {
-		fputs("\tgoroutine running on other thread; stack unavailable\n", c->out);
+		fputs("\tgoroutine running on other thread; stack unavailable\n", stdout);
 		gp_tb_print_created_by(c, &s);
 		return;
 	}
@@ -122,7 +122,9 @@ int cmd_goroutines(int argc, char **argv)
 		goto out;
 	static char buf[1 << 20];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
-	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, stdout};
+	struct gp_tb_sink text;
+	gp_tb_text_sink(&text, stdout);
+	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, &text};
 	/* Like the runtime's crash output: first the goroutine of the thread that crashed (the kernel
 	 * writes the dumping thread's note first), then every other one in allgs order. */
 	uint64_t first = 0;

@@ -8,19 +8,16 @@
 
 enum { INNER_FRAMES = 50, OUTER_FRAMES = 50, MAX_FRAMES_119 = 100, MAX_INLINE = 128 };
 
-void gp_tb_print_funcname(const struct gp_tb_ctx *c, const char *name)
+const char *gp_tb_funcname(const struct gp_tb_ctx *c, const char *name, char *buf, size_t n)
 {
-	if (!strcmp(name, "runtime.gopanic")) {
-		fputs("panic", c->out);
-		return;
-	}
+	if (!strcmp(name, "runtime.gopanic"))
+		return "panic";
 	const char *i = c->b->bi.v.minor >= 21 ? strchr(name, '[') : NULL;
 	const char *j = i ? strrchr(name, ']') : NULL;
-	if (!i || !j || j <= i) {
-		fputs(name, c->out);
-		return;
-	}
-	fprintf(c->out, "%.*s[...]%s", (int)(i - name), name, j + 1);
+	if (!i || !j || j <= i)
+		return name;
+	snprintf(buf, n, "%.*s[...]%s", (int)(i - name), name, j + 1);
+	return buf;
 }
 
 /* isExportedRuntime: Go 1.24 also counts exported methods of exported runtime types. */
@@ -66,8 +63,32 @@ static int show_func(const struct gp_tb_ctx *c, const char *name, int funcid, in
 	return strchr(name, '.') && (strncmp(name, "runtime.", 8) != 0 || is_exported_runtime(minor, name));
 }
 
+/* A bounded string builder for the argument text. */
+struct sbuf {
+	char *p;
+	size_t n, len;
+};
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	size_t k = strlen(s);
+	if (b->len + k >= b->n)
+		k = b->n - 1 - b->len;
+	memcpy(b->p + b->len, s, k);
+	b->len += k;
+	b->p[b->len] = '\0';
+}
+
+static void sb_hex(struct sbuf *b, uint64_t x)
+{
+	char t[24];
+	snprintf(t, sizeof(t), "0x%llx", (unsigned long long)x);
+	sb_puts(b, t);
+}
+
 /* printArgs: the ArgInfo byte program of f, values read at argp, liveness at pc (link-time). */
-static void print_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint64_t argp, uint64_t sympc_link)
+static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint64_t argp, uint64_t sympc_link,
+			struct sbuf *out)
 {
 	const struct gp_pclntab *t = &c->b->pcln;
 	uint64_t ai = gp_pclntab_funcdata(t, f, GP_FUNCDATA_ARGINFO);
@@ -92,24 +113,24 @@ static void print_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint6
 			break;
 		if (o == START_AGG) {
 			if (!start)
-				fputs(", ", c->out);
-			fputc('{', c->out);
+				sb_puts(out, ", ");
+			sb_puts(out, "{");
 			start = 1;
 			continue;
 		}
 		if (o == END_AGG) {
-			fputc('}', c->out);
+			sb_puts(out, "}");
 		} else if (o == DOTDOTDOT) {
 			if (!start)
-				fputs(", ", c->out);
-			fputs("...", c->out);
+				sb_puts(out, ", ");
+			sb_puts(out, "...");
 		} else if (o == OFFSET_TOO_LARGE) {
 			if (!start)
-				fputs(", ", c->out);
-			fputc('_', c->out);
+				sb_puts(out, ", ");
+			sb_puts(out, "_");
 		} else {
 			if (!start)
-				fputs(", ", c->out);
+				sb_puts(out, ", ");
 			if (pi >= avail)
 				break;
 			unsigned sz = p[pi++];
@@ -119,9 +140,9 @@ static void print_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint6
 				memcpy(&x, v, 8);
 				if (sz < 8)
 					x = sz ? x << (64 - sz * 8) >> (64 - sz * 8) : 0;
-				fprintf(c->out, "0x%llx", (unsigned long long)x);
+				sb_hex(out, x);
 			} else {
-				fputs("<unreadable>", c->out);
+				sb_puts(out, "<unreadable>");
 			}
 			int is_live = 1;
 			if (live && live_idx > 0 && o >= start_off) {
@@ -129,7 +150,7 @@ static void print_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint6
 				is_live = k < live_avail && (live[k] & (1u << (slot % 8)));
 			}
 			if (!is_live)
-				fputc('?', c->out);
+				sb_puts(out, "?");
 			if (o >= start_off)
 				slot++;
 		}
@@ -137,20 +158,22 @@ static void print_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint6
 	}
 }
 
-static void print_fileline(const struct gp_tb_ctx *c, const char *file, int32_t line)
+/* Emit a logical frame. fr is the physical frame; for inlined frames only name/file/line matter. */
+static void emit_frame(const struct gp_tb_ctx *c, const struct gp_tb_start *s, const struct gp_stkframe *fr,
+		       const struct gp_inline_frame *lf, const char *name, const char *print_name, uint64_t sympc_link)
 {
-	fprintf(c->out, "\t%s:%d", file, line);
-}
-
-/* Print one physical frame's trailer: " +0x..", " fp= sp= pc=", newline. */
-static void print_phys_trailer(const struct gp_tb_ctx *c, const struct gp_tb_start *s, const struct gp_stkframe *fr)
-{
-	if (fr->pc > fr->entry)
-		fprintf(c->out, " +0x%llx", (unsigned long long)(fr->pc - fr->entry));
-	if (s->print_fpsp)
-		fprintf(c->out, " fp=0x%llx sp=0x%llx pc=0x%llx", (unsigned long long)fr->fp,
-			(unsigned long long)fr->sp, (unsigned long long)fr->pc);
-	fputc('\n', c->out);
+	char args[1024] = "";
+	struct sbuf ab = {args, sizeof(args), 0};
+	if (lf->inlined)
+		sb_puts(&ab, "...");
+	else
+		format_args(c, &fr->fn, fr->argp, sympc_link, &ab);
+	struct gp_tb_frame f = {
+		.name = name, .print_name = print_name, .inlined = lf->inlined, .args = args,
+		.file = lf->file, .line = lf->line, .pc = fr->pc, .entry = fr->entry, .sp = fr->sp, .fp = fr->fp,
+		.print_offset = !lf->inlined && fr->pc > fr->entry, .print_fpsp = !lf->inlined && s->print_fpsp,
+	};
+	c->sink->frame(c->sink->ctx, &f);
 }
 
 static void print_unwind_error(const struct gp_tb_ctx *c, const struct gp_tb_start *s, const struct gp_unwinder *u,
@@ -158,29 +181,31 @@ static void print_unwind_error(const struct gp_tb_ctx *c, const struct gp_tb_sta
 {
 	/* The runtime follows these lines with a hex dump of the stack (tracebackHexdump), which gopsy
 	 * does not reproduce. */
+	char line[600];
 	switch (u->error) {
 	case GP_UNWIND_UNKNOWN_PC:
 		if (c->b->bi.v.minor >= 21)
-			fprintf(c->out, "runtime: g %llu gp=0x%llx: unknown pc 0x%llx\n", (unsigned long long)s->goid,
-				(unsigned long long)s->gp, (unsigned long long)u->error_pc);
+			snprintf(line, sizeof(line), "runtime: g %llu gp=0x%llx: unknown pc 0x%llx", (unsigned long long)s->goid,
+				 (unsigned long long)s->gp, (unsigned long long)u->error_pc);
 		else
-			fprintf(c->out, "runtime: g %llu: unknown pc 0x%llx\n", (unsigned long long)s->goid,
-				(unsigned long long)u->error_pc);
+			snprintf(line, sizeof(line), "runtime: g %llu: unknown pc 0x%llx", (unsigned long long)s->goid,
+				 (unsigned long long)u->error_pc);
 		break;
 	case GP_UNWIND_UNEXPECTED_RET:
-		fprintf(c->out, "runtime: g %llu: unexpected return pc for %s called from 0x%llx\n",
-			(unsigned long long)s->goid, callee_name, (unsigned long long)u->error_pc);
+		snprintf(line, sizeof(line), "runtime: g %llu: unexpected return pc for %s called from 0x%llx",
+			 (unsigned long long)s->goid, callee_name, (unsigned long long)u->error_pc);
 		break;
 	case GP_UNWIND_STUCK:
-		fprintf(c->out, "runtime: traceback stuck. pc=0x%llx\n", (unsigned long long)u->error_pc);
+		snprintf(line, sizeof(line), "runtime: traceback stuck. pc=0x%llx", (unsigned long long)u->error_pc);
 		break;
 	case GP_UNWIND_UNREADABLE:
-		fprintf(c->out, "gopsy: stack word at 0x%llx is not in the core; traceback cut here\n",
-			(unsigned long long)u->error_pc);
+		snprintf(line, sizeof(line), "gopsy: stack word at 0x%llx is not in the core; traceback cut here",
+			 (unsigned long long)u->error_pc);
 		break;
 	case GP_UNWIND_OK:
-		break;
+		return;
 	}
+	c->sink->error(c->sink->ctx, line);
 }
 
 /* --- Go 1.21+: traceback2 --------------------------------------------------------------------- */
@@ -240,18 +265,8 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 			}
 			if (!pr)
 				continue;
-			gp_tb_print_funcname(c, name);
-			fputc('(', c->out);
-			if (lf[k].inlined)
-				fputs("...", c->out);
-			else
-				print_args(c, &fr->fn, fr->argp, sympc);
-			fputs(")\n", c->out);
-			print_fileline(c, lf[k].file, lf[k].line);
-			if (!lf[k].inlined)
-				print_phys_trailer(c, s, fr);
-			else
-				fputc('\n', c->out);
+			char nb[1024];
+			emit_frame(c, s, fr, &lf[k], name, gp_tb_funcname(c, name, nb, sizeof(nb)), sympc);
 		}
 	}
 	*n_out = st.n;
@@ -274,7 +289,7 @@ static int traceback_121(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 	traceback2(c, s, &u, show_rt, 0x7fffffff, 0, &remaining, &dummy);
 	int elide = remaining - last_n - OUTER_FRAMES;
 	if (elide > 0) {
-		fprintf(c->out, "...%d frames elided...\n", elide);
+		c->sink->elided(c->sink->ctx, elide);
 		traceback2(c, s, &u2, show_rt, last_n + elide, OUTER_FRAMES, &dummy, &dummy);
 	} else {
 		traceback2(c, s, &u2, show_rt, last_n, OUTER_FRAMES, &dummy, &dummy);
@@ -304,9 +319,7 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		size_t nl = gp_pclntab_inline_frames(t, &fr->fn, tracepc, lf, MAX_INLINE);
 		for (size_t k = 0; k + 1 < nl; k++) {
 			if (show_rt || s->force_show || show_func(c, lf[k].name, lf[k].funcid, nprint == 0, last_id)) {
-				fprintf(c->out, "%s(...)\n", lf[k].name);
-				print_fileline(c, lf[k].file, lf[k].line);
-				fputc('\n', c->out);
+				emit_frame(c, s, fr, &lf[k], lf[k].name, lf[k].name, tracepc); /* 1.19: raw name */
 				nprint++;
 			}
 			last_id = lf[k].funcid;
@@ -314,12 +327,7 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		const struct gp_inline_frame *ph = &lf[nl - 1];
 		const char *name = fr->fn.name_off == 0 ? "" : ph->name;
 		if (show_rt || s->force_show || show_func(c, name, fr->fn.funcid, nprint == 0, last_id)) {
-			fputs(!strcmp(name, "runtime.gopanic") ? "panic" : name, c->out);
-			fputc('(', c->out);
-			print_args(c, &fr->fn, fr->argp, tracepc);
-			fputs(")\n", c->out);
-			print_fileline(c, ph->file, ph->line);
-			print_phys_trailer(c, s, fr);
+			emit_frame(c, s, fr, ph, name, !strcmp(name, "runtime.gopanic") ? "panic" : name, tracepc);
 			nprint++;
 		}
 		last_id = fr->fn.funcid;
@@ -337,22 +345,15 @@ void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start 
 	if (!(s->force_show || show_func(c, name, f.funcid, 0, c->ids->normal)))
 		return;
 	uint64_t entry = f.entry + c->t->bias;
-	fputs("created by ", c->out);
-	if (c->b->bi.v.minor >= 21)
-		gp_tb_print_funcname(c, name);
-	else
-		fputs(name, c->out);
-	if (c->b->bi.v.minor >= 21 && s->parent_goid != 0)
-		fprintf(c->out, " in goroutine %llu", (unsigned long long)s->parent_goid);
-	fputc('\n', c->out);
-	uint64_t tracepc = pc > entry ? pc - 1 : pc;
-	const char *file;
-	int32_t line;
-	gp_pclntab_funcline(&c->b->pcln, &f, tracepc - c->t->bias, &file, &line);
-	print_fileline(c, file, line);
-	if (pc > entry)
-		fprintf(c->out, " +0x%llx", (unsigned long long)(pc - entry));
-	fputc('\n', c->out);
+	char nb[1024];
+	struct gp_tb_created cb = {
+		.name = name,
+		.print_name = c->b->bi.v.minor >= 21 ? gp_tb_funcname(c, name, nb, sizeof(nb)) : name,
+		.pc = pc, .entry = entry,
+		.goid = c->b->bi.v.minor >= 21 ? s->parent_goid : 0,
+	};
+	gp_pclntab_funcline(&c->b->pcln, &f, (pc > entry ? pc - 1 : pc) - c->t->bias, &cb.file, &cb.line);
+	c->sink->created_by(c->sink->ctx, &cb);
 }
 
 int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
@@ -367,7 +368,7 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 		if (n == 0)
 			n = traceback_119(c, s, 1);
 		if (n == MAX_FRAMES_119)
-			fputs("...additional frames elided...\n", c->out);
+			c->sink->elided(c->sink->ctx, -1);
 	}
 	gp_tb_print_created_by(c, s);
 	return n;

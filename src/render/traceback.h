@@ -10,6 +10,7 @@
 #ifndef GOPSY_RENDER_TRACEBACK_H
 #define GOPSY_RENDER_TRACEBACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -17,12 +18,42 @@
 #include "target/target.h"
 #include "unwind/gounwind.h"
 
+/* One printed frame, as data. Strings live until the next callback. */
+struct gp_tb_frame {
+	const char *name;        /* raw function name from the pclntab */
+	const char *print_name;  /* as the runtime prints it (printFuncName: "panic", pkg.F[...]) */
+	int inlined;             /* an inlined call: no args, offset or fp/sp/pc */
+	const char *args;        /* printArgs text without the parentheses ("..." when inlined) */
+	const char *file;
+	int32_t line;
+	uint64_t pc, entry;      /* run-time; pc > entry gives the +0x offset */
+	uint64_t sp, fp;
+	int print_offset;        /* physical frame with pc > entry */
+	int print_fpsp;
+};
+
+struct gp_tb_created {
+	const char *name, *print_name, *file;
+	int32_t line;
+	uint64_t pc, entry;
+	uint64_t goid;           /* 0: the runtime prints no " in goroutine N" */
+};
+
+/* Where frames go: text (tb_text.c) or JSON. */
+struct gp_tb_sink {
+	void *ctx;
+	void (*frame)(void *ctx, const struct gp_tb_frame *f);
+	void (*elided)(void *ctx, int n);               /* n > 0: "...n frames elided..."; -1: 1.19's line */
+	void (*created_by)(void *ctx, const struct gp_tb_created *c);
+	void (*error)(void *ctx, const char *line);     /* an unwinding error line, without newline */
+};
+
 struct gp_tb_ctx {
 	const struct gp_target *t;
 	const struct gp_gobin *b;
 	const struct gp_funcids *ids;
 	int level;          /* GOTRACEBACK level: 1 = all, 2 = system/crash */
-	FILE *out;
+	const struct gp_tb_sink *sink;
 };
 
 /* Where a goroutine's unwinding starts and what "created by" needs. */
@@ -43,7 +74,10 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
 /* printcreatedby: "created by F[ in goroutine N]" and its file:line, when shown. */
 void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
 
-/* printFuncName: "runtime.gopanic" → "panic"; generic names as pkg.F[...] (Go 1.21+). */
-void gp_tb_print_funcname(const struct gp_tb_ctx *c, const char *name);
+/* printFuncName: "runtime.gopanic" → "panic"; generic names as pkg.F[...] (Go 1.21+); into buf. */
+const char *gp_tb_funcname(const struct gp_tb_ctx *c, const char *name, char *buf, size_t n);
+
+/* The text sink: the runtime's traceback format on out. */
+void gp_tb_text_sink(struct gp_tb_sink *sink, FILE *out);
 
 #endif
