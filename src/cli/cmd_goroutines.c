@@ -1,4 +1,4 @@
-/* cmd_goroutines.c — `gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--force] CORE`:
+/* cmd_goroutines.c — `gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--json] [--force] CORE`:
  * every goroutine of a core in the runtime's own traceback format, in allgs order. */
 #include <stdio.h>
 #include <string.h>
@@ -9,32 +9,38 @@
 #include "gobin/gobin.h"
 #include "layout/layout.h"
 #include "render/header.h"
+#include "render/json.h"
+#include "render/tb_json.h"
 #include "render/traceback.h"
 #include "rt/goroutine.h"
 #include "target/core.h"
 #include "target/target.h"
 
-static const char usage[] = "usage: gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--force] CORE";
+static const char usage[] = "usage: gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--json] [--force] CORE";
 
 struct opts {
 	const char *exe, *core;
-	int level, force;
+	int level, force, json;
+	const char *level_name;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->level = 1;
+	o->level_name = "all";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--exe") && i + 1 < argc)
 			o->exe = argv[++i];
 		else if (!strncmp(a, "--exe=", 6))
 			o->exe = a + 6;
-		else if (!strcmp(a, "--traceback=all"))
-			o->level = 1;
-		else if (!strcmp(a, "--traceback=system") || !strcmp(a, "--traceback=crash"))
-			o->level = 2;
+		else if (!strncmp(a, "--traceback=", 12) &&
+			 (!strcmp(a + 12, "all") || !strcmp(a + 12, "system") || !strcmp(a + 12, "crash"))) {
+			o->level = strcmp(a + 12, "all") ? 2 : 1;
+			o->level_name = a + 12;
+		} else if (!strcmp(a, "--json"))
+			o->json = 1;
 		else if (!strcmp(a, "--force"))
 			o->force = 1;
 		else if (a[0] == '-' || o->core)
@@ -45,26 +51,26 @@ static int parse(int argc, char **argv, struct opts *o)
 	return o->core ? 0 : -1;
 }
 
-/* One goroutine: header, then frames (or the running-elsewhere line), like tracebackothers. */
-static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, const struct gp_g *g)
+/* Where a goroutine's traceback starts (traceback1 / initAt); 0 when it is running on another thread
+ * (the runtime prints no stack for it). */
+static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, struct gp_tb_start *s)
 {
-	gp_print_goroutine_header(stdout, rt, g, c->level, 0);
-	struct gp_tb_start s = {.goid = g->goid, .parent_goid = g->parent_goid, .gopc = g->gopc, .gp = g->addr,
-				.print_fpsp = c->level >= 2};
+	memset(s, 0, sizeof(*s));
+	s->goid = g->goid;
+	s->parent_goid = g->parent_goid;
+	s->gopc = g->gopc;
+	s->gp = g->addr;
+	s->print_fpsp = level >= 2;
 	uint32_t st = gp_g_status(rt, g);
-	int running = st == (uint32_t)gp_layout_const(rt->l, GP_K_GSTATUS_RUNNING);
-	if (running && (rt->b->bi.v.minor < 26 || g->syscallsp == 0)) {
-		fputs("\tgoroutine running on other thread; stack unavailable\n", stdout);
-		gp_tb_print_created_by(c, &s);
-		return;
-	}
+	if (st == (uint32_t)gp_layout_const(rt->l, GP_K_GSTATUS_RUNNING) && (rt->b->bi.v.minor < 26 || g->syscallsp == 0))
+		return 0;
 	if (g->syscallsp) {
-		s.pc = g->syscallpc;
-		s.sp = g->syscallsp;
-		s.is_syscall = 1;
+		s->pc = g->syscallpc;
+		s->sp = g->syscallsp;
+		s->is_syscall = 1;
 	} else {
-		s.pc = g->sched_pc;
-		s.sp = g->sched_sp;
+		s->pc = g->sched_pc;
+		s->sp = g->sched_sp;
 	}
 	if (g->m && gp_lhas(rt->l, GP_L_M_VDSOSP)) {
 		uint64_t vsp = 0, vpc = 0;
@@ -73,12 +79,43 @@ static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, const s
 			err = gp_target_u64(rt->t, g->m + (uint64_t)gp_loff(rt->l, GP_L_M_VDSOPC), &vpc);
 		gp_err_free(err);
 		if (!err && vsp) {
-			s.pc = vpc;
-			s.sp = vsp;
-			s.is_syscall = 0;
+			s->pc = vpc;
+			s->sp = vsp;
+			s->is_syscall = 0;
 		}
 	}
+	return 1;
+}
+
+/* One goroutine as text: header, then frames (or the running-elsewhere line), like tracebackothers. */
+static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, const struct gp_g *g)
+{
+	gp_print_goroutine_header(stdout, rt, g, c->level, 0);
+	struct gp_tb_start s;
+	if (!tb_start(rt, g, c->level, &s)) {
+		fputs("\tgoroutine running on other thread; stack unavailable\n", stdout);
+		gp_tb_print_created_by(c, &s);
+		return;
+	}
 	gp_tb_print_frames(c, &s);
+}
+
+/* One goroutine as a JSON object. */
+static void json_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct gp_tb_json *js, const struct gp_g *g)
+{
+	struct gp_json *j = js->j;
+	gp_json_obj_begin(j);
+	gp_json_goroutine_header(j, rt, g);
+	struct gp_tb_start s;
+	int has_stack = tb_start(rt, g, c->level, &s);
+	gp_json_kbool(j, "running_elsewhere", !has_stack);
+	gp_tb_json_begin_frames(js);
+	if (has_stack)
+		gp_tb_print_frames(c, &s);
+	else
+		gp_tb_print_created_by(c, &s);
+	gp_tb_json_finish(js);
+	gp_json_obj_end(j);
 }
 
 int cmd_goroutines(int argc, char **argv)
@@ -122,9 +159,28 @@ int cmd_goroutines(int argc, char **argv)
 		goto out;
 	static char buf[1 << 20];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
-	struct gp_tb_sink text;
-	gp_tb_text_sink(&text, stdout);
-	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, &text};
+	struct gp_tb_sink sink;
+	struct gp_json j;
+	struct gp_tb_json js = {&j, 0};
+	if (o.json) {
+		gp_json_init(&j, stdout, 0);
+		gp_tb_json_sink(&sink, &js);
+		gp_json_obj_begin(&j);
+		gp_json_kstr(&j, "schema", "gopsy.goroutines/1");
+		gp_json_kstr(&j, "core", o.core);
+		gp_json_kstr(&j, "exe", o.exe);
+		gp_json_kstr(&j, "go_version", b->bi.version);
+		gp_json_kstr(&j, "traceback", o.level_name);
+		gp_json_kstr(&j, "layouts", l->source_desc);
+		gp_json_kbool(&j, "exe_verified", t.buildid_checked);
+		gp_json_kstr(&j, "allgs_found_by", rt.allgs.how);
+		gp_json_threads(&j, &rt, core);
+		gp_json_key(&j, "goroutines");
+		gp_json_arr_begin(&j);
+	} else {
+		gp_tb_text_sink(&sink, stdout);
+	}
+	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, &sink};
 	/* Like the runtime's crash output: first the goroutine of the thread that crashed (the kernel
 	 * writes the dumping thread's note first), then every other one in allgs order. */
 	uint64_t first = 0;
@@ -151,9 +207,19 @@ int cmd_goroutines(int argc, char **argv)
 		}
 		if (gp_g_is_dead(&rt, &g) || (o.level < 2 && gp_g_is_system(&rt, &g)))
 			continue;
+		if (o.json) {
+			json_one(&rt, &c, &js, &g);
+			printed++;
+			continue;
+		}
 		if (printed++)
 			fputc('\n', stdout);
 		print_one(&rt, &c, &g);
+	}
+	if (o.json) {
+		gp_json_arr_end(&j);
+		gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);
+		gp_json_obj_end(&j);
 	}
 	fflush(stdout);
 	if (unreadable)

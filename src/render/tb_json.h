@@ -1,0 +1,28 @@
+/* tb_json.h — gopsy goroutines --json: the document described in docs/json.md ("gopsy.goroutines/1"):
+ * the target, the threads, and every goroutine with its header fields and frames, streamed. */
+#ifndef GOPSY_RENDER_TB_JSON_H
+#define GOPSY_RENDER_TB_JSON_H
+
+#include "render/json.h"
+#include "render/traceback.h"
+#include "rt/goroutine.h"
+#include "target/core.h"
+
+/* The sink that writes a goroutine's "frames" array (and "created_by") into j; call
+ * gp_tb_json_finish after gp_tb_print_frames to close what is open. */
+struct gp_tb_json {
+	struct gp_json *j;
+	int in_frames;
+};
+
+void gp_tb_json_sink(struct gp_tb_sink *sink, struct gp_tb_json *state);
+void gp_tb_json_begin_frames(struct gp_tb_json *state);
+void gp_tb_json_finish(struct gp_tb_json *state);
+
+/* Header fields of a goroutine (goid, gp, status, wait reason, m, ...) into the open object. */
+void gp_json_goroutine_header(struct gp_json *j, const struct gp_rt *rt, const struct gp_g *g);
+
+/* The threads of the core with their registers and the goroutine each was running. */
+void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_core *core);
+
+#endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""json2text.py — render `gopsy goroutines --json` back into the Go runtime's traceback text.
+
+Used by the e2e suite as `gopsy goroutines --json … | json2text.py`, compared with the runtime's own
+dump: it proves the JSON document carries every field the runtime prints (docs/json.md).
+Reads JSON on stdin, writes text on stdout."""
+import json
+import re
+import sys
+
+
+def minor(version: str) -> int:
+    m = re.search(r"go1\.(\d+)", version)
+    return int(m.group(1)) if m else 0
+
+
+def main() -> int:
+    d = json.load(sys.stdin)
+    if d.get("schema") != "gopsy.goroutines/1":
+        print(f"json2text: unexpected schema {d.get('schema')!r}", file=sys.stderr)
+        return 1
+    level2 = d["traceback"] in ("system", "crash")
+    gv = minor(d["go_version"])
+    out = []
+    for g in d["goroutines"]:
+        h = f"goroutine {g['goid']}"
+        if level2 and gv >= 22:
+            h += f" gp={g['gp']}"
+            h += f" m={g['m']['id']} mp={g['m']['addr']}" if g["m"] else " m=nil"
+        h += f" [{g['status_text']}"
+        if g["scan"]:
+            h += " (scan)"
+        if g["locked_to_thread"]:
+            h += ", locked to thread"
+        lines = [h + "]:"]
+        if g["running_elsewhere"]:
+            lines.append("\tgoroutine running on other thread; stack unavailable")
+        for f in g["frames"]:
+            if "elided" in f:
+                lines.append("...additional frames elided..." if f["elided"] < 0 else f"...{f['elided']} frames elided...")
+            elif "error" in f:
+                lines.append(f["error"])
+            elif f["inlined"]:
+                lines.append(f"{f['printed_name']}(...)")
+                lines.append(f"\t{f['file']}:{f['line']}")
+            else:
+                lines.append(f"{f['printed_name']}({f['args']})")
+                pos = f"\t{f['file']}:{f['line']}"
+                if int(f["offset"], 16) > 0:
+                    pos += f" +{f['offset']}"
+                if level2:
+                    pos += f" fp={f['fp']} sp={f['sp']} pc={f['pc']}"
+                lines.append(pos)
+        cb = g.get("created_by")
+        if cb:
+            line = f"created by {cb['printed_name']}"
+            if cb["goroutine"] is not None:
+                line += f" in goroutine {cb['goroutine']}"
+            lines.append(line)
+            pos = f"\t{cb['file']}:{cb['line']}"
+            if int(cb["pc"], 16) > int(cb["entry"], 16):
+                pos += f" +{hex(int(cb['pc'], 16) - int(cb['entry'], 16))}"
+            lines.append(pos)
+        out.append("\n".join(lines) + "\n")
+    sys.stdout.write("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
