@@ -65,9 +65,9 @@ e2e: build
 	@scripts/go-toolchains >/dev/null
 	@python3 tests/e2e/run.py
 
-bench: build
-	@if [ -d bench ] && ls bench/*.sh >/dev/null 2>&1; then for b in bench/*.sh; do $$b || exit 1; done; \
-	 else echo "bench: no benchmarks yet"; fi
+# Benchmarks side by side with the anchors (delve); BIG=1 adds the 1M-goroutine run.
+bench: deps-test build
+	@python3 bench/goroutines.py --gopsy $(BUILD)/gopsy
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

@@ -314,6 +314,7 @@ size_t gp_pclntab_inline_frames(const struct gp_pclntab *t, const struct gp_func
 		}
 		fr->name = gp_pclntab_name_at(t, name_off);
 		fr->inlined = 1;
+		fr->pc = pc;
 		gp_pclntab_funcline(t, f, pc, &fr->file, &fr->line);
 		pc = f->entry + (uint64_t)(int64_t)parent_pc;
 	}
@@ -321,6 +322,7 @@ size_t gp_pclntab_inline_frames(const struct gp_pclntab *t, const struct gp_func
 	fr->name = gp_pclntab_funcname(t, f);
 	fr->funcid = f->funcid;
 	fr->inlined = 0;
+	fr->pc = pc;
 	gp_pclntab_funcline(t, f, pc, &fr->file, &fr->line);
 	return n;
 }

@@ -66,6 +66,8 @@ struct gp_inline_frame {
 	const char *file;     /* "?" when unknown */
 	int32_t line;         /* 0 when unknown */
 	int inlined;          /* 1 for inlined frames, 0 for the physical function (last) */
+	uint64_t pc;          /* link-time pc the position was looked up at: the pc given for the
+	                       * innermost frame, the parentPc of the call inlined into it for the others */
 };
 
 /* Find the pcHeader in exe. GP_ERR_NOT_FOUND if there is none (not a Go binary), GP_ERR_UNSUPPORTED

@@ -327,7 +327,9 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		const struct gp_inline_frame *ph = &lf[nl - 1];
 		const char *name = fr->fn.name_off == 0 ? "" : ph->name;
 		if (show_rt || s->force_show || show_func(c, name, fr->fn.funcid, nprint == 0, last_id)) {
-			emit_frame(c, s, fr, ph, name, !strcmp(name, "runtime.gopanic") ? "panic" : name, tracepc);
+			/* Go 1.19's inline loop leaves tracepc at the outermost call site's parentPc, and
+			 * printArgs reads the argument liveness there (gentraceback). */
+			emit_frame(c, s, fr, ph, name, !strcmp(name, "runtime.gopanic") ? "panic" : name, ph->pc);
 			nprint++;
 		}
 		last_id = fr->fn.funcid;

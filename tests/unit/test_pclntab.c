@@ -152,6 +152,8 @@ static void inline_expansion(void **state)
 	assert_string_equal(fr[1].name, "main.outer");
 	assert_false(fr[1].inlined);
 	assert_int_equal(fr[1].line, 10); /* the position of parentPc (+0x30) */
+	assert_int_equal(fr[0].pc, PC_TEXT + 0x50);
+	assert_int_equal(fr[1].pc, PC_TEXT + 0x30); /* where Go 1.19 also reads argument liveness */
 	assert_int_equal(gp_pclntab_inline_frames(&t, &f, PC_TEXT + 0x60, fr, 8), 1);
 	/* Capacity 1: only the physical frame. Unknown gofunc: no expansion. */
 	assert_int_equal(gp_pclntab_inline_frames(&t, &f, PC_TEXT + 0x50, fr, 1), 1);
