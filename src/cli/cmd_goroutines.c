@@ -11,6 +11,7 @@
 #include "render/header.h"
 #include "render/json.h"
 #include "render/tb_json.h"
+#include "render/textout.h"
 #include "render/traceback.h"
 #include "rt/goroutine.h"
 #include "target/core.h"
@@ -88,12 +89,12 @@ static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, str
 }
 
 /* One goroutine as text: header, then frames (or the running-elsewhere line), like tracebackothers. */
-static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, const struct gp_g *g)
+static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct gp_tout *out, const struct gp_g *g)
 {
-	gp_print_goroutine_header(stdout, rt, g, c->level, 0);
+	gp_print_goroutine_header(out, rt, g, c->level, 0);
 	struct gp_tb_start s;
 	if (!tb_start(rt, g, c->level, &s)) {
-		fputs("\tgoroutine running on other thread; stack unavailable\n", stdout);
+		tout_str(out, "\tgoroutine running on other thread; stack unavailable\n");
 		gp_tb_print_created_by(c, &s);
 		return;
 	}
@@ -160,6 +161,11 @@ int cmd_goroutines(int argc, char **argv)
 	static char buf[1 << 20];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	struct gp_tb_sink sink;
+	struct gp_tout *tout = GP_NEW(&a, struct gp_tout);
+	if (!tout) {
+		err = &gp_err_nomem;
+		goto out;
+	}
 	struct gp_json j;
 	struct gp_tb_json js = {&j, 0};
 	if (o.json) {
@@ -178,9 +184,13 @@ int cmd_goroutines(int argc, char **argv)
 		gp_json_key(&j, "goroutines");
 		gp_json_arr_begin(&j);
 	} else {
-		gp_tb_text_sink(&sink, stdout);
+		gp_tout_init(tout, STDOUT_FILENO);
+		gp_tb_text_sink(&sink, tout);
 	}
-	struct gp_tb_ctx c = {&t, b, &rt.ids, o.level, &sink};
+	struct gp_pccache cache;
+	if ((err = gp_pccache_init(&cache, &b->pcln, 12, &a)))
+		goto out;
+	struct gp_tb_ctx c = {&t, b, &rt.ids, &cache, o.level, &sink};
 	/* Like the runtime's crash output: first the goroutine of the thread that crashed (the kernel
 	 * writes the dumping thread's note first), then every other one in allgs order. */
 	uint64_t first = 0;
@@ -207,22 +217,30 @@ int cmd_goroutines(int argc, char **argv)
 		}
 		if (gp_g_is_dead(&rt, &g) || (o.level < 2 && gp_g_is_system(&rt, &g)))
 			continue;
+		if ((i & 8191) == 8191)
+			gp_core_release_pages(core); /* bounded RSS on cores with many goroutines */
 		if (o.json) {
 			json_one(&rt, &c, &js, &g);
 			printed++;
 			continue;
 		}
 		if (printed++)
-			fputc('\n', stdout);
-		print_one(&rt, &c, &g);
+			tout_char(tout, '\n');
+		print_one(&rt, &c, tout, &g);
 	}
 	if (o.json) {
 		gp_json_arr_end(&j);
 		gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);
 		gp_json_obj_end(&j);
 	}
-	fflush(stdout);
-	if (unreadable)
+	if (o.json) {
+		fflush(stdout);
+	} else {
+		gp_tout_flush(tout);
+		if (tout->error && !err)
+			err = gp_errorf(GP_ERR_IO, "writing the output: %s", strerror(tout->error));
+	}
+	if (unreadable && !err)
 		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
 				(unsigned long long)unreadable, (unsigned long long)rt.allgs.s.len);
 out:

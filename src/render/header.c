@@ -2,6 +2,8 @@
  * 1.27 by default for go1.27 modules) and synctest bubbles are not printed yet. */
 #include "render/header.h"
 
+#include "render/textout.h"
+
 const char *gp_goroutine_status_text(const struct gp_rt *rt, const struct gp_g *g)
 {
 	const struct gp_layout *l = rt->l;
@@ -19,32 +21,43 @@ const char *gp_goroutine_status_text(const struct gp_rt *rt, const struct gp_g *
 	return s;
 }
 
-void gp_print_goroutine_header(FILE *out, const struct gp_rt *rt, const struct gp_g *g, int level, int64_t now_ns)
+void gp_print_goroutine_header(struct gp_tout *out, const struct gp_rt *rt, const struct gp_g *g, int level,
+			       int64_t now_ns)
 {
 	const struct gp_layout *l = rt->l;
 	uint32_t st = gp_g_status(rt, g);
 	int64_t scan = gp_layout_const(l, GP_K_GSTATUS_SCAN);
-	fprintf(out, "goroutine %llu", (unsigned long long)g->goid);
+	tout_str(out, "goroutine ");
+	tout_dec(out, (int64_t)g->goid);
 	if (rt->b->bi.v.minor >= 22 && level >= 2) { /* gp= m= mp= appeared in Go 1.22 */
-		fprintf(out, " gp=0x%llx", (unsigned long long)g->addr);
-		if (g->m)
-			fprintf(out, " m=%lld mp=0x%llx", (long long)g->m_id, (unsigned long long)g->m);
-		else
-			fputs(" m=nil", out);
+		tout_str(out, " gp=");
+		tout_hex(out, g->addr);
+		if (g->m) {
+			tout_str(out, " m=");
+			tout_dec(out, g->m_id);
+			tout_str(out, " mp=");
+			tout_hex(out, g->m);
+		} else {
+			tout_str(out, " m=nil");
+		}
 	}
-	fprintf(out, " [%s", gp_goroutine_status_text(rt, g));
+	tout_str(out, " [");
+	tout_str(out, gp_goroutine_status_text(rt, g));
 	int64_t leaked = gp_layout_const(l, GP_K_GSTATUS_LEAKED);
 	if (leaked != GP_K_ABSENT && st == (uint32_t)leaked)
-		fputs(" (leaked)", out);
+		tout_str(out, " (leaked)");
 	if (scan != GP_K_ABSENT && (g->status & (uint32_t)scan))
-		fputs(" (scan)", out);
+		tout_str(out, " (scan)");
 	if (now_ns && g->waitsince &&
 	    (st == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_WAITING) || st == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_SYSCALL))) {
 		int64_t minutes = (now_ns - g->waitsince) / 60000000000LL;
-		if (minutes >= 1)
-			fprintf(out, ", %lld minutes", (long long)minutes);
+		if (minutes >= 1) {
+			tout_str(out, ", ");
+			tout_dec(out, minutes);
+			tout_str(out, " minutes");
+		}
 	}
 	if (g->lockedm)
-		fputs(", locked to thread", out);
-	fputs("]:\n", out);
+		tout_str(out, ", locked to thread");
+	tout_str(out, "]:\n");
 }

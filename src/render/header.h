@@ -10,7 +10,9 @@
 
 /* level: GOTRACEBACK level (1 all, 2 system/crash). now_ns: the estimated nanotime() for
  * ", N minutes", or 0 when unknown (then minutes are not printed). */
-void gp_print_goroutine_header(FILE *out, const struct gp_rt *rt, const struct gp_g *g, int level, int64_t now_ns);
+struct gp_tout;
+void gp_print_goroutine_header(struct gp_tout *out, const struct gp_rt *rt, const struct gp_g *g, int level,
+			       int64_t now_ns);
 
 /* The status text alone ("chan receive", "running", ...). */
 const char *gp_goroutine_status_text(const struct gp_rt *rt, const struct gp_g *g);

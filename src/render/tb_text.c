@@ -2,44 +2,71 @@
  * (runtime/traceback.go traceback2, printcreatedby1). */
 #include "render/traceback.h"
 
+#include "render/textout.h"
+
 static void text_frame(void *ctx, const struct gp_tb_frame *f)
 {
-	FILE *out = ctx;
-	fprintf(out, "%s(%s)\n\t%s:%d", f->print_name, f->args, f->file, f->line);
-	if (f->print_offset)
-		fprintf(out, " +0x%llx", (unsigned long long)(f->pc - f->entry));
-	if (f->print_fpsp)
-		fprintf(out, " fp=0x%llx sp=0x%llx pc=0x%llx", (unsigned long long)f->fp, (unsigned long long)f->sp,
-			(unsigned long long)f->pc);
-	fputc('\n', out);
+	struct gp_tout *out = ctx;
+	tout_str(out, f->print_name);
+	tout_char(out, '(');
+	tout_str(out, f->args);
+	tout_str(out, ")\n\t");
+	tout_str(out, f->file);
+	tout_char(out, ':');
+	tout_dec(out, f->line);
+	if (f->print_offset) {
+		tout_str(out, " +");
+		tout_hex(out, f->pc - f->entry);
+	}
+	if (f->print_fpsp) {
+		tout_str(out, " fp=");
+		tout_hex(out, f->fp);
+		tout_str(out, " sp=");
+		tout_hex(out, f->sp);
+		tout_str(out, " pc=");
+		tout_hex(out, f->pc);
+	}
+	tout_char(out, '\n');
 }
 
 static void text_elided(void *ctx, int n)
 {
-	if (n < 0)
-		fputs("...additional frames elided...\n", ctx);
-	else
-		fprintf(ctx, "...%d frames elided...\n", n);
+	if (n < 0) {
+		tout_str(ctx, "...additional frames elided...\n");
+	} else {
+		tout_str(ctx, "...");
+		tout_dec(ctx, n);
+		tout_str(ctx, " frames elided...\n");
+	}
 }
 
 static void text_created_by(void *ctx, const struct gp_tb_created *c)
 {
-	FILE *out = ctx;
-	fprintf(out, "created by %s", c->print_name);
-	if (c->goid)
-		fprintf(out, " in goroutine %llu", (unsigned long long)c->goid);
-	fprintf(out, "\n\t%s:%d", c->file, c->line);
-	if (c->pc > c->entry)
-		fprintf(out, " +0x%llx", (unsigned long long)(c->pc - c->entry));
-	fputc('\n', out);
+	struct gp_tout *out = ctx;
+	tout_str(out, "created by ");
+	tout_str(out, c->print_name);
+	if (c->goid) {
+		tout_str(out, " in goroutine ");
+		tout_dec(out, (int64_t)c->goid);
+	}
+	tout_str(out, "\n\t");
+	tout_str(out, c->file);
+	tout_char(out, ':');
+	tout_dec(out, c->line);
+	if (c->pc > c->entry) {
+		tout_str(out, " +");
+		tout_hex(out, c->pc - c->entry);
+	}
+	tout_char(out, '\n');
 }
 
 static void text_error(void *ctx, const char *line)
 {
-	fprintf(ctx, "%s\n", line);
+	tout_str(ctx, line);
+	tout_char(ctx, '\n');
 }
 
-void gp_tb_text_sink(struct gp_tb_sink *sink, FILE *out)
+void gp_tb_text_sink(struct gp_tb_sink *sink, struct gp_tout *out)
 {
 	sink->ctx = out;
 	sink->frame = text_frame;

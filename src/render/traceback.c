@@ -81,13 +81,20 @@ static void sb_puts(struct sbuf *b, const char *s)
 
 static void sb_hex(struct sbuf *b, uint64_t x)
 {
-	char t[24];
-	snprintf(t, sizeof(t), "0x%llx", (unsigned long long)x);
-	sb_puts(b, t);
+	char t[19];
+	int i = 18;
+	t[18] = '\0';
+	do {
+		t[--i] = "0123456789abcdef"[x & 15];
+		x >>= 4;
+	} while (x);
+	t[--i] = 'x';
+	t[--i] = '0';
+	sb_puts(b, t + i);
 }
 
 /* printArgs: the ArgInfo byte program of f, values read at argp, liveness at pc (link-time). */
-static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint64_t argp, uint64_t sympc_link,
+static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint64_t argp, int32_t live_idx,
 			struct sbuf *out)
 {
 	const struct gp_pclntab *t = &c->b->pcln;
@@ -103,7 +110,6 @@ static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint
 	uint64_t li = gp_pclntab_funcdata(t, f, GP_FUNCDATA_ARGLIVEINFO);
 	size_t live_avail = 0;
 	const unsigned char *live = li ? gp_exe_ptr_avail(c->b->exe, li, &live_avail) : NULL;
-	int32_t live_idx = gp_pclntab_pcdata(t, f, GP_PCDATA_ARGLIVEINDEX, sympc_link);
 	unsigned start_off = live && live_avail ? live[0] : 0xff;
 	int start = 1;
 	unsigned slot = 0;
@@ -158,16 +164,36 @@ static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint
 	}
 }
 
+/* The inline chain at pc (link-time) in f, and the argument-liveness index at pc and at the
+ * outermost call site; through the cache when there is one. Returns the frames (lf or cached). */
+static const struct gp_inline_frame *sym_at(const struct gp_tb_ctx *c, const struct gp_func *f, uint64_t pc,
+					    struct gp_inline_frame *lf, size_t *n, int32_t *live, int32_t *live_outer)
+{
+	const struct gp_pcsym *e = c->cache ? gp_pccache_sym(c->cache, f, pc) : NULL;
+	if (e) {
+		*n = e->n;
+		*live = e->liveidx;
+		*live_outer = e->liveidx_outer;
+		return e->lf;
+	}
+	const struct gp_pclntab *t = &c->b->pcln;
+	*n = gp_pclntab_inline_frames(t, f, pc, lf, MAX_INLINE);
+	*live = gp_pclntab_pcdata(t, f, GP_PCDATA_ARGLIVEINDEX, pc);
+	*live_outer = gp_pclntab_pcdata(t, f, GP_PCDATA_ARGLIVEINDEX, lf[*n - 1].pc);
+	return lf;
+}
+
 /* Emit a logical frame. fr is the physical frame; for inlined frames only name/file/line matter. */
 static void emit_frame(const struct gp_tb_ctx *c, const struct gp_tb_start *s, const struct gp_stkframe *fr,
-		       const struct gp_inline_frame *lf, const char *name, const char *print_name, uint64_t sympc_link)
+		       const struct gp_inline_frame *lf, const char *name, const char *print_name, int32_t live_idx)
 {
-	char args[1024] = "";
+	char args[1024];
+	args[0] = '\0';
 	struct sbuf ab = {args, sizeof(args), 0};
 	if (lf->inlined)
 		sb_puts(&ab, "...");
 	else
-		format_args(c, &fr->fn, fr->argp, sympc_link, &ab);
+		format_args(c, &fr->fn, fr->argp, live_idx, &ab);
 	struct gp_tb_frame f = {
 		.name = name, .print_name = print_name, .inlined = lf->inlined, .args = args,
 		.file = lf->file, .line = lf->line, .pc = fr->pc, .entry = fr->entry, .sp = fr->sp, .fp = fr->fp,
@@ -243,13 +269,14 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 		       int skip, int max, int *n_out, int *last_n_out)
 {
 	struct tb2 st = {0, 0, skip, max};
-	const struct gp_pclntab *t = &c->b->pcln;
 	for (; u->valid; advance(c, s, u)) {
 		st.last_n = 0;
 		const struct gp_stkframe *fr = &u->frame;
 		uint64_t sympc = gp_unwind_sympc(u) - c->t->bias;
-		struct gp_inline_frame lf[MAX_INLINE];
-		size_t nl = gp_pclntab_inline_frames(t, &fr->fn, sympc, lf, MAX_INLINE);
+		struct gp_inline_frame buf[MAX_INLINE];
+		size_t nl;
+		int32_t live, live_outer;
+		const struct gp_inline_frame *lf = sym_at(c, &fr->fn, sympc, buf, &nl, &live, &live_outer);
 		for (size_t k = 0; k < nl; k++) {
 			int callee = u->callee_funcid;
 			u->callee_funcid = lf[k].funcid;
@@ -266,7 +293,7 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 			if (!pr)
 				continue;
 			char nb[1024];
-			emit_frame(c, s, fr, &lf[k], name, gp_tb_funcname(c, name, nb, sizeof(nb)), sympc);
+			emit_frame(c, s, fr, &lf[k], name, gp_tb_funcname(c, name, nb, sizeof(nb)), live);
 		}
 	}
 	*n_out = st.n;
@@ -278,7 +305,7 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 static int traceback_121(const struct gp_tb_ctx *c, const struct gp_tb_start *s, int show_rt)
 {
 	struct gp_unwinder u, u2;
-	gp_unwind_init(&u, c->t, c->b, c->ids, s->pc, s->sp, s->is_syscall, s->trap);
+	gp_unwind_init(&u, c->t, c->b, c->ids, c->cache, s->pc, s->sp, s->is_syscall, s->trap);
 	if (u.error)
 		print_unwind_error(c, s, &u, "");
 	int n, last_n, remaining, dummy;
@@ -301,9 +328,8 @@ static int traceback_121(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 
 static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s, int show_rt)
 {
-	const struct gp_pclntab *t = &c->b->pcln;
 	struct gp_unwinder u;
-	gp_unwind_init(&u, c->t, c->b, c->ids, s->pc, s->sp, s->is_syscall, s->trap);
+	gp_unwind_init(&u, c->t, c->b, c->ids, c->cache, s->pc, s->sp, s->is_syscall, s->trap);
 	int nprint = 0, last_id = c->ids->normal;
 	if (u.error)
 		print_unwind_error(c, s, &u, "");
@@ -315,11 +341,13 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		if ((n > 0 || !s->trap) && fr->pc > fr->entry && !waspanic)
 			tracepc--;
 		tracepc -= c->t->bias;
-		struct gp_inline_frame lf[MAX_INLINE];
-		size_t nl = gp_pclntab_inline_frames(t, &fr->fn, tracepc, lf, MAX_INLINE);
+		struct gp_inline_frame buf[MAX_INLINE];
+		size_t nl;
+		int32_t live, live_outer;
+		const struct gp_inline_frame *lf = sym_at(c, &fr->fn, tracepc, buf, &nl, &live, &live_outer);
 		for (size_t k = 0; k + 1 < nl; k++) {
 			if (show_rt || s->force_show || show_func(c, lf[k].name, lf[k].funcid, nprint == 0, last_id)) {
-				emit_frame(c, s, fr, &lf[k], lf[k].name, lf[k].name, tracepc); /* 1.19: raw name */
+				emit_frame(c, s, fr, &lf[k], lf[k].name, lf[k].name, live); /* 1.19: raw name */
 				nprint++;
 			}
 			last_id = lf[k].funcid;
@@ -329,7 +357,7 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		if (show_rt || s->force_show || show_func(c, name, fr->fn.funcid, nprint == 0, last_id)) {
 			/* Go 1.19's inline loop leaves tracepc at the outermost call site's parentPc, and
 			 * printArgs reads the argument liveness there (gentraceback). */
-			emit_frame(c, s, fr, ph, name, !strcmp(name, "runtime.gopanic") ? "panic" : name, ph->pc);
+			emit_frame(c, s, fr, ph, name, !strcmp(name, "runtime.gopanic") ? "panic" : name, live_outer);
 			nprint++;
 		}
 		last_id = fr->fn.funcid;

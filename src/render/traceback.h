@@ -52,6 +52,7 @@ struct gp_tb_ctx {
 	const struct gp_target *t;
 	const struct gp_gobin *b;
 	const struct gp_funcids *ids;
+	struct gp_pccache *cache; /* NULL: no memoization */
 	int level;          /* GOTRACEBACK level: 1 = all, 2 = system/crash */
 	const struct gp_tb_sink *sink;
 };
@@ -77,7 +78,8 @@ void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start 
 /* printFuncName: "runtime.gopanic" → "panic"; generic names as pkg.F[...] (Go 1.21+); into buf. */
 const char *gp_tb_funcname(const struct gp_tb_ctx *c, const char *name, char *buf, size_t n);
 
-/* The text sink: the runtime's traceback format on out. */
-void gp_tb_text_sink(struct gp_tb_sink *sink, FILE *out);
+/* The text sink: the runtime's traceback format into out (render/textout.h). */
+struct gp_tout;
+void gp_tb_text_sink(struct gp_tb_sink *sink, struct gp_tout *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -283,6 +284,13 @@ struct gp_err *gp_core_read(const struct gp_core *core, uint64_t addr, void *buf
 		len -= n;
 	}
 	return NULL;
+}
+
+void gp_core_release_pages(const struct gp_core *core)
+{
+	uintptr_t start = (uintptr_t)core->map & ~(uintptr_t)4095;
+	if (core->map)
+		madvise((void *)start, core->size + ((uintptr_t)core->map - start), MADV_DONTNEED);
 }
 
 uint64_t gp_core_auxv(const struct gp_core *core, uint64_t type)

@@ -81,6 +81,11 @@ struct gp_err *gp_core_read(const struct gp_core *core, uint64_t addr, void *buf
 /* Pointer into the mapping for [addr, addr+len), or NULL if not wholly present. */
 const void *gp_core_ptr(const struct gp_core *core, uint64_t addr, size_t len);
 
+/* Drop the core's pages from this process's mapping (madvise MADV_DONTNEED): they stay in the page
+ * cache and come back on the next access, so pointers stay valid; this only bounds the resident
+ * set while walking a core much larger than what is needed at any moment. */
+void gp_core_release_pages(const struct gp_core *core);
+
 /* Value of auxv entry type (AT_*), or 0 if absent. */
 uint64_t gp_core_auxv(const struct gp_core *core, uint64_t type);
 

@@ -4,9 +4,22 @@
 
 #include <string.h>
 
-static int findfunc(const struct gp_unwinder *u, uint64_t pc, struct gp_func *f)
+/* findfunc at a run-time pc, with the pcsp value there. */
+static int findfunc(const struct gp_unwinder *u, uint64_t pc, struct gp_func *f, int32_t *spdelta)
 {
-	return gp_pclntab_findfunc(&u->b->pcln, pc - u->t->bias, f);
+	uint64_t lpc = pc - u->t->bias;
+	if (u->cache) {
+		const struct gp_pcframe *e = gp_pccache_frame(u->cache, lpc);
+		if (!e)
+			return -1;
+		*f = e->fn;
+		*spdelta = e->spdelta;
+		return 0;
+	}
+	if (gp_pclntab_findfunc(&u->b->pcln, lpc, f) != 0)
+		return -1;
+	*spdelta = gp_pclntab_pcvalue(&u->b->pcln, f, f->pcsp, lpc, NULL);
+	return 0;
 }
 
 static void finish(struct gp_unwinder *u)
@@ -27,10 +40,8 @@ static void resolve(struct gp_unwinder *u, int innermost, int is_syscall)
 	int flag = f->flag;
 	if (f->funcid == u->ids->cgocallback || is_syscall)
 		flag &= ~GP_FUNCFLAG_SPWRITE;
-	if (fr->fp == 0) {
-		int32_t delta = gp_pclntab_pcvalue(&u->b->pcln, f, f->pcsp, fr->pc - u->t->bias, NULL);
-		fr->fp = fr->sp + (uint64_t)(int64_t)delta + 8;
-	}
+	if (fr->fp == 0)
+		fr->fp = fr->sp + (uint64_t)(int64_t)fr->spdelta + 8;
 	if (flag & GP_FUNCFLAG_TOPFRAME) {
 		fr->lr = 0;
 	} else if (flag & GP_FUNCFLAG_SPWRITE) {
@@ -50,9 +61,11 @@ static void resolve(struct gp_unwinder *u, int innermost, int is_syscall)
 }
 
 void gp_unwind_init(struct gp_unwinder *u, const struct gp_target *t, const struct gp_gobin *b,
-		    const struct gp_funcids *ids, uint64_t pc, uint64_t sp, int is_syscall, int trap)
+		    const struct gp_funcids *ids, struct gp_pccache *cache, uint64_t pc, uint64_t sp, int is_syscall,
+		    int trap)
 {
 	memset(u, 0, sizeof(*u));
+	u->cache = cache;
 	u->t = t;
 	u->b = b;
 	u->ids = ids;
@@ -67,7 +80,7 @@ void gp_unwind_init(struct gp_unwinder *u, const struct gp_target *t, const stru
 	}
 	u->frame.pc = pc;
 	u->frame.sp = sp;
-	if (findfunc(u, pc, &u->frame.fn) != 0) {
+	if (findfunc(u, pc, &u->frame.fn, &u->frame.spdelta) != 0) {
 		u->error = GP_UNWIND_UNKNOWN_PC;
 		u->error_pc = pc;
 		finish(u);
@@ -87,7 +100,8 @@ void gp_unwind_next(struct gp_unwinder *u)
 		return;
 	}
 	struct gp_func flr;
-	if (findfunc(u, fr->lr, &flr) != 0) {
+	int32_t lr_spdelta;
+	if (findfunc(u, fr->lr, &flr, &lr_spdelta) != 0) {
 		u->error = GP_UNWIND_UNEXPECTED_RET;
 		u->error_pc = fr->lr;
 		finish(u);
@@ -105,6 +119,7 @@ void gp_unwind_next(struct gp_unwinder *u)
 	u->trap = injected;
 	u->callee_funcid = id;
 	fr->fn = flr;
+	fr->spdelta = lr_spdelta;
 	fr->pc = fr->lr;
 	fr->lr = 0;
 	fr->sp = fr->fp;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "gobin/gobin.h"
+#include "gobin/pccache.h"
 #include "target/target.h"
 
 /* The funcID values the unwinder and the renderer need; they differ between Go versions. -1 when the
@@ -35,6 +36,7 @@ struct gp_stkframe {
 	uint64_t pc, sp, fp, lr; /* run-time; fp = caller's sp */
 	uint64_t argp;
 	struct gp_func fn;       /* fn.entry is link-time */
+	int32_t spdelta;         /* pcsp at pc */
 	uint64_t entry;          /* run-time entry */
 };
 
@@ -42,6 +44,7 @@ struct gp_unwinder {
 	const struct gp_target *t;
 	const struct gp_gobin *b;
 	const struct gp_funcids *ids;
+	struct gp_pccache *cache; /* NULL: decode every lookup */
 	int go_minor;
 	struct gp_stkframe frame;
 	int valid;
@@ -55,7 +58,8 @@ struct gp_unwinder {
 /* initAt(pc, sp) with unwindPrintErrors; is_syscall: (pc, sp) are the goroutine's syscallpc/sp,
  * which clears SPWrite on the innermost frame; trap: the first frame is a trap frame. */
 void gp_unwind_init(struct gp_unwinder *u, const struct gp_target *t, const struct gp_gobin *b,
-		    const struct gp_funcids *ids, uint64_t pc, uint64_t sp, int is_syscall, int trap);
+		    const struct gp_funcids *ids, struct gp_pccache *cache, uint64_t pc, uint64_t sp, int is_syscall,
+		    int trap);
 void gp_unwind_next(struct gp_unwinder *u);
 /* The pc to look up lines and inlining at: pc-1 for a call return address, pc for trap frames and
  * frames at their function's entry. Run-time address. */
