@@ -258,8 +258,8 @@ static int commit(struct tb2 *st)
 /* next(), printing an unwinding error the way the runtime does as soon as it happens. */
 static void advance(const struct gp_tb_ctx *c, const struct gp_tb_start *s, struct gp_unwinder *u)
 {
-	char callee[512];
-	snprintf(callee, sizeof(callee), "%s", u->frame.fn.name_off ? gp_pclntab_funcname(&c->b->pcln, &u->frame.fn) : "");
+	/* names point into the mapped executable: the pointer outlives the frame */
+	const char *callee = u->frame.fn.name_off ? gp_pclntab_funcname(&c->b->pcln, &u->frame.fn) : "";
 	gp_unwind_next(u);
 	if (u->error)
 		print_unwind_error(c, s, u, callee);
