@@ -142,6 +142,10 @@ int cmd_goroutines(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (core->truncated_bytes)
+		fprintf(stderr, "gopsy: warning: core %s is truncated: %llu bytes of its memory are missing from the file; "
+				"whatever lay there is reported where it is needed\n",
+			o.core, (unsigned long long)core->truncated_bytes);
 	if ((err = gp_gobin_open(o.exe, &a, &b)))
 		goto out;
 	struct gp_target t;

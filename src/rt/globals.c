@@ -71,10 +71,19 @@ struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b
 		out->how = "symbol runtime.allgs";
 		if ((err = read_slice(t, out->addr, &out->s)))
 			return gp_err_wrap(err, "reading runtime.allgs at 0x%llx", (unsigned long long)out->addr);
-		if (!plausible_allgs(t, &out->s))
-			return gp_errorf(GP_ERR_FORMAT, "runtime.allgs at 0x%llx holds {ptr 0x%llx, len %llu, cap %llu}: not a readable goroutine list",
-					 (unsigned long long)out->addr, (unsigned long long)out->s.ptr,
-					 (unsigned long long)out->s.len, (unsigned long long)out->s.cap);
+		if (!plausible_allgs(t, &out->s)) {
+			/* Say why: the array may simply be in a part of the core that is missing. */
+			unsigned char probe;
+			struct gp_err *why = out->s.len ? gp_core_read(t->core, out->s.ptr + (out->s.len - 1) * 8, &probe, 1) : NULL;
+			struct gp_err *e = gp_errorf(GP_ERR_FORMAT, "runtime.allgs at 0x%llx holds {ptr 0x%llx, len %llu, cap %llu}: not a readable goroutine list%s%s",
+						     (unsigned long long)out->addr, (unsigned long long)out->s.ptr,
+						     (unsigned long long)out->s.len, (unsigned long long)out->s.cap,
+						     why ? ": " : "", why ? gp_err_msg(why) : "");
+			if (why && gp_err_code(why) == GP_ERR_TRUNCATED)
+				e->code = GP_ERR_TRUNCATED;
+			gp_err_free(why);
+			return e;
+		}
 		return NULL;
 	}
 	gp_err_free(err);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# badinput.sh GOPSY — hostile and broken inputs to `gopsy goroutines`: a real core (one e2e cell, kept)
+# truncated at many points, the wrong executable (with and without --force), garbage. Each must end
+# in exit 0 (partial output allowed) or 1 with a message naming what is wrong — never a crash (signal,
+# sanitizer report) or a usage exit. Run from the ASan+UBSan build too (label "unit").
+set -u
+g=$(realpath "$1")
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+pass=0 fail=0
+ok() { echo "ok: $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $1"; fail=$((fail + 1)); }
+
+cell=$(python3 "$repo/tests/e2e/run.py" --versions 1.26 --modes default --cells states-nil --keep 2>&1)
+core=$(sed -n 's/^ *core: *\(\/.*core\)$/\1/p' <<<"$cell" | tail -n 1)
+exe=$(sed -n 's/^ *binary: *\(\/.*\)$/\1/p' <<<"$cell" | tail -n 1)
+other=$(dirname "$(dirname "$exe")")/stripped/deadlock
+if [ ! -f "$core" ] || [ ! -f "$exe" ]; then
+	echo "$cell"; echo "FAIL: could not get a core from the e2e harness"; echo "0 passed, 1 failed"; exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run NAME EXPECT_RE ARGS... : exit must be 0 or 1; with exit 1, stderr must match EXPECT_RE.
+run() {
+	local name=$1 re=$2; shift 2
+	"$g" goroutines "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+		bad "$name: exit $rc: $(tail -n 3 "$tmp/err")"
+	elif grep -q "ERROR: AddressSanitizer\|runtime error:" "$tmp/err"; then
+		bad "$name: sanitizer: $(grep -m1 "ERROR\|runtime error" "$tmp/err")"
+	elif [ $rc -eq 1 ] && ! grep -qE "$re" "$tmp/err"; then
+		bad "$name: exit 1 without the expected reason /$re/: $(tail -n 2 "$tmp/err")"
+	else
+		ok "$name (exit $rc, $(grep -c '^goroutine ' "$tmp/out") goroutines)"
+	fi
+}
+
+run "intact core" "." --exe "$exe" "$core"
+size=$(stat -c %s "$core")
+for cut in 99 90 75 50 25 10 5 1; do
+	head -c $((size * cut / 100)) "$core" >"$tmp/core"
+	run "core cut to ${cut}%" "truncated|not in the core|not dumped|past the end" --exe "$exe" "$tmp/core"
+	grep -q "is truncated" "$tmp/err" || bad "core cut to ${cut}%: no truncation warning"
+done
+for bytes in 64 200 1000 4096; do
+	head -c $bytes "$core" >"$tmp/core"
+	run "core cut to $bytes bytes" "truncated|not an ELF|note|thread|program header" --exe "$exe" "$tmp/core"
+done
+run "wrong executable" "was not produced by" --exe "$other" "$core"
+grep -q "was not produced by" "$tmp/err" || bad "wrong executable accepted silently"
+run "wrong executable, --force" "." --force --exe "$other" "$core"
+head -c 300000 /dev/urandom >"$tmp/core"
+run "garbage core" "not an ELF file" --exe "$exe" "$tmp/core"
+run "executable as core" "not a core dump" --exe "$exe" "$exe"
+run "core as executable" "not an executable|core dump" --exe "$core" "$core"
+# Flip bytes all over a copy of the core: still no crash.
+cp "$core" "$tmp/core"
+python3 - "$tmp/core" <<'PY'
+import random, sys
+p = sys.argv[1]; random.seed(7)
+with open(p, "r+b") as f:
+    f.seek(0, 2); n = f.tell()
+    for _ in range(2000):
+        f.seek(random.randrange(4096, n)); f.write(bytes([random.randrange(256)]))
+PY
+run "core with 2000 random bytes changed" "." --exe "$exe" "$tmp/core"
+rm -rf "$(dirname "$core")"
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
