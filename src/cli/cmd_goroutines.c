@@ -16,12 +16,14 @@
 #include "rt/goroutine.h"
 #include "target/core.h"
 #include "target/target.h"
+#include "unwind/threadstack.h"
 
-static const char usage[] = "usage: gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--json] [--force] CORE";
+static const char usage[] =
+	"usage: gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--json] [--thread-stacks] [--force] CORE";
 
 struct opts {
 	const char *exe, *core;
-	int level, force, json;
+	int level, force, json, thread_stacks;
 	const char *level_name;
 };
 
@@ -42,6 +44,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->level_name = a + 12;
 		} else if (!strcmp(a, "--json"))
 			o->json = 1;
+		else if (!strcmp(a, "--thread-stacks"))
+			o->thread_stacks = 1;
 		else if (!strcmp(a, "--force"))
 			o->force = 1;
 		else if (a[0] == '-' || o->core)
@@ -101,8 +105,58 @@ static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct 
 	gp_tb_print_frames(c, &s);
 }
 
+/* The frames of a running goroutine from its thread (threadstack.h) through c's sink; NULL, or why
+ * there are none. */
+static const char *thread_frames(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
+				 const struct gp_g *g, struct gp_thread_start *ts)
+{
+	const char *why = NULL;
+	if (gp_running_start(rt, core, c->cache, g, ts, &why) != 0)
+		return why;
+	struct gp_tb_start s = {.pc = ts->pc, .sp = ts->sp, .trap = ts->trap, .print_fpsp = c->level >= 2,
+				.goid = g->goid, .gp = g->addr, .no_created_by = 1};
+	gp_tb_print_frames(c, &s);
+	return NULL;
+}
+
+/* With --thread-stacks: after the runtime-format dump, the running goroutines' stacks, marked. */
+static void print_thread_stacks(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
+				struct gp_tout *out, const uint64_t *gs, size_t n)
+{
+	if (!n)
+		return;
+	tout_str(out, "\ngopsy: stacks of the goroutines that were running, unwound from their threads "
+		      "(beyond the runtime's own dump):\n");
+	for (size_t i = 0; i < n; i++) {
+		struct gp_g g;
+		struct gp_err *err = gp_rt_read_g(rt, gs[i], &g);
+		if (err) {
+			gp_err_free(err);
+			continue;
+		}
+		struct gp_thread_start ts = {0};
+		tout_str(out, "\ngoroutine ");
+		tout_dec(out, (int64_t)g.goid);
+		tout_str(out, " [running");
+		const char *why = NULL;
+		if (gp_running_start(rt, core, c->cache, &g, &ts, &why) == 0) {
+			tout_str(out, " on thread ");
+			tout_dec(out, ts.tid);
+			tout_str(out, ", from its ");
+			tout_str(out, ts.source);
+			tout_str(out, "]:\n");
+			thread_frames(rt, core, c, &g, &ts);
+		} else {
+			tout_str(out, "]:\n\tno stack: ");
+			tout_str(out, why);
+			tout_char(out, '\n');
+		}
+	}
+}
+
 /* One goroutine as a JSON object. */
-static void json_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct gp_tb_json *js, const struct gp_g *g)
+static void json_one(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
+		     struct gp_tb_json *js, const struct gp_g *g)
 {
 	struct gp_json *j = js->j;
 	gp_json_obj_begin(j);
@@ -116,6 +170,23 @@ static void json_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct g
 	else
 		gp_tb_print_created_by(c, &s);
 	gp_tb_json_finish(js);
+	if (!has_stack) {
+		/* Beyond the runtime's dump: the stack from the goroutine's thread. */
+		gp_json_key(j, "thread_stack");
+		gp_json_obj_begin(j);
+		struct gp_thread_start ts = {0};
+		const char *why = NULL;
+		if (gp_running_start(rt, core, c->cache, g, &ts, &why) == 0) {
+			gp_json_kint(j, "tid", ts.tid);
+			gp_json_kstr(j, "source", ts.source);
+			gp_tb_json_begin_frames(js);
+			thread_frames(rt, core, c, g, &ts);
+			gp_tb_json_finish(js);
+		} else {
+			gp_json_kstr(j, "unavailable", why);
+		}
+		gp_json_obj_end(j);
+	}
 	gp_json_obj_end(j);
 }
 
@@ -205,6 +276,8 @@ int cmd_goroutines(int argc, char **argv)
 		first = 0;
 	}
 	uint64_t printed = 0, unreadable = 0;
+	uint64_t running[1024]; /* GOMAXPROCS bounds the running goroutines */
+	size_t nrunning = 0;
 	for (uint64_t i = first ? 0 : 1; i <= rt.allgs.s.len; i++) {
 		uint64_t ga = first;
 		struct gp_g g;
@@ -224,14 +297,19 @@ int cmd_goroutines(int argc, char **argv)
 		if ((i & 8191) == 8191)
 			gp_core_release_pages(core); /* bounded RSS on cores with many goroutines */
 		if (o.json) {
-			json_one(&rt, &c, &js, &g);
+			json_one(&rt, core, &c, &js, &g);
 			printed++;
 			continue;
 		}
 		if (printed++)
 			tout_char(tout, '\n');
 		print_one(&rt, &c, tout, &g);
+		if (o.thread_stacks && gp_g_status(&rt, &g) == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_RUNNING) &&
+		    nrunning < sizeof(running) / sizeof(running[0]))
+			running[nrunning++] = g.addr;
 	}
+	if (!o.json)
+		print_thread_stacks(&rt, core, &c, tout, running, nrunning);
 	if (o.json) {
 		gp_json_arr_end(&j);
 		gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);

@@ -11,7 +11,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"goroutines", "[--exe BIN] [--traceback=all|system|crash] [--json] [--force] CORE", cmd_goroutines},
+	{"goroutines", "[--exe BIN] [--traceback=all|system|crash] [--json] [--thread-stacks] [--force] CORE", cmd_goroutines},
 	{"report", "[--exe BIN] [--json] CORE | --pid PID", NULL},
 	{"parse", "[--json] [FILE|-]", NULL},
 	{"info", "[--json] BIN", cmd_info},

@@ -400,6 +400,7 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 		if (n == MAX_FRAMES_119)
 			c->sink->elided(c->sink->ctx, -1);
 	}
-	gp_tb_print_created_by(c, s);
+	if (!s->no_created_by)
+		gp_tb_print_created_by(c, s);
 	return n;
 }

@@ -66,6 +66,7 @@ struct gp_tb_start {
 	int print_fpsp;     /* print fp= sp= pc= (level >= 2, or the throwing M's curg) */
 	uint64_t goid, parent_goid, gopc;
 	uint64_t gp;        /* the g's address (for error messages) */
+	int no_created_by;  /* frames only (a running goroutine's thread stack) */
 };
 
 /* Print the frames and "created by" lines of one goroutine. Returns the number of frames printed

@@ -3,7 +3,10 @@
 
 Used by the e2e suite as `gopsy goroutines --json … | json2text.py`, compared with the runtime's own
 dump: it proves the JSON document carries every field the runtime prints (docs/json.md).
-Reads JSON on stdin, writes text on stdout."""
+Reads JSON on stdin, writes text on stdout. With --thread-stacks, a running goroutine's
+"thread_stack" frames (gopsy's reconstruction from its thread) replace the runtime's "stack
+unavailable" line: compared with the runtime's dump, that checks them against the stacks the
+runtime printed for the goroutines running on the M that printed."""
 import json
 import re
 import sys
@@ -14,7 +17,29 @@ def minor(version: str) -> int:
     return int(m.group(1)) if m else 0
 
 
+def frame_lines(frames: list, level2: bool) -> list:
+    lines = []
+    for f in frames:
+        if "elided" in f:
+            lines.append("...additional frames elided..." if f["elided"] < 0 else f"...{f['elided']} frames elided...")
+        elif "error" in f:
+            lines.append(f["error"])
+        elif f["inlined"]:
+            lines.append(f"{f['printed_name']}(...)")
+            lines.append(f"\t{f['file']}:{f['line']}")
+        else:
+            lines.append(f"{f['printed_name']}({f['args']})")
+            pos = f"\t{f['file']}:{f['line']}"
+            if int(f["offset"], 16) > 0:
+                pos += f" +{f['offset']}"
+            if level2:
+                pos += f" fp={f['fp']} sp={f['sp']} pc={f['pc']}"
+            lines.append(pos)
+    return lines
+
+
 def main() -> int:
+    thread_stacks = "--thread-stacks" in sys.argv[1:]
     d = json.load(sys.stdin)
     if d.get("schema") != "gopsy.goroutines/1":
         print(f"json2text: unexpected schema {d.get('schema')!r}", file=sys.stderr)
@@ -33,24 +58,12 @@ def main() -> int:
         if g["locked_to_thread"]:
             h += ", locked to thread"
         lines = [h + "]:"]
-        if g["running_elsewhere"]:
+        ts = g.get("thread_stack") or {}
+        if g["running_elsewhere"] and thread_stacks and "frames" in ts:
+            lines += frame_lines(ts["frames"], level2)
+        elif g["running_elsewhere"]:
             lines.append("\tgoroutine running on other thread; stack unavailable")
-        for f in g["frames"]:
-            if "elided" in f:
-                lines.append("...additional frames elided..." if f["elided"] < 0 else f"...{f['elided']} frames elided...")
-            elif "error" in f:
-                lines.append(f["error"])
-            elif f["inlined"]:
-                lines.append(f"{f['printed_name']}(...)")
-                lines.append(f"\t{f['file']}:{f['line']}")
-            else:
-                lines.append(f"{f['printed_name']}({f['args']})")
-                pos = f"\t{f['file']}:{f['line']}"
-                if int(f["offset"], 16) > 0:
-                    pos += f" +{f['offset']}"
-                if level2:
-                    pos += f" fp={f['fp']} sp={f['sp']} pc={f['pc']}"
-                lines.append(pos)
+        lines += frame_lines(g["frames"], level2)
         cb = g.get("created_by")
         if cb:
             line = f"created by {cb['printed_name']}"

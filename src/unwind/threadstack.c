@@ -1,0 +1,106 @@
+/* threadstack.c — unwinding starts for running goroutines (see threadstack.h). */
+#include "unwind/threadstack.h"
+
+#include <string.h>
+
+enum { UCONTEXT_MCONTEXT = 40, MCTX_RSP = 120, MCTX_RIP = 128, MAX_WALK = 64 };
+
+static uint64_t m_field(const struct gp_rt *rt, uint64_t m, enum gp_lfield f)
+{
+	uint64_t v = 0;
+	if (gp_lhas(rt->l, f))
+		gp_err_free(gp_target_u64(rt->t, m + (uint64_t)gp_loff(rt->l, f), &v));
+	return v;
+}
+
+static const char *funcname_at(const struct gp_unwinder *u)
+{
+	return gp_pclntab_funcname(&u->b->pcln, &u->frame.fn);
+}
+
+int gp_running_start(const struct gp_rt *rt, const struct gp_core *core, struct gp_pccache *cache,
+		     const struct gp_g *g, struct gp_thread_start *out, const char **why)
+{
+	memset(out, 0, sizeof(*out));
+	if (!g->m) {
+		*why = "it has no M";
+		return -1;
+	}
+	const struct gp_thread *th = NULL;
+	uint64_t tlsg = 0;
+	for (size_t i = 0; i < core->nthreads && !th; i++) {
+		uint64_t fs = core->threads[i].regs[GP_X86_FS_BASE], tg = 0, m = 0;
+		if (!fs || gp_target_u64(rt->t, fs - 8, &tg) != NULL || !tg)
+			continue;
+		struct gp_err *err = gp_target_u64(rt->t, tg + (uint64_t)gp_loff(rt->l, GP_L_G_M), &m);
+		gp_err_free(err);
+		if (!err && m == g->m) {
+			th = &core->threads[i];
+			tlsg = tg;
+		}
+	}
+	if (!th) {
+		*why = "no thread of the core runs its M";
+		return -1;
+	}
+	out->tid = th->tid;
+	uint64_t gsignal = m_field(rt, g->m, GP_L_M_GSIGNAL), g0 = m_field(rt, g->m, GP_L_M_G0);
+	struct gp_unwinder u;
+	if (tlsg == g->addr || tlsg == gsignal) {
+		/* From the registers; through every signal frame on the way (a handler can be interrupted
+		 * by another signal), to the context the first signal interrupted. */
+		out->pc = th->regs[GP_X86_RIP];
+		out->sp = th->regs[GP_X86_RSP];
+		out->trap = 1;
+		out->source = "registers";
+		for (int depth = 0; depth < 4; depth++) {
+			gp_unwind_init(&u, rt->t, rt->b, &rt->ids, cache, out->pc, out->sp, 0, 1);
+			int n = 0;
+			while (u.valid && n++ < MAX_WALK && strcmp(funcname_at(&u), "runtime.sigtramp") != 0)
+				gp_unwind_next(&u);
+			if (!u.valid || n > MAX_WALK)
+				break;
+			uint64_t mctx = u.frame.fp + UCONTEXT_MCONTEXT, pc, sp;
+			struct gp_err *err = gp_target_u64(rt->t, mctx + MCTX_RIP, &pc);
+			if (!err)
+				err = gp_target_u64(rt->t, mctx + MCTX_RSP, &sp);
+			if (err) {
+				gp_err_free(err);
+				*why = "the signal frame is not in the core";
+				return -1;
+			}
+			out->pc = pc;
+			out->sp = sp;
+			out->source = "signal frame";
+		}
+		if (tlsg == gsignal && !strcmp(out->source, "registers")) {
+			*why = "its thread is in a signal handler whose frame was not found";
+			return -1;
+		}
+	} else if (tlsg == g0) {
+		out->pc = g->sched_pc;
+		out->sp = g->sched_sp;
+		out->source = "g.sched (system stack)";
+	} else {
+		*why = "its thread runs another goroutine";
+		return -1;
+	}
+	/* dopanic_m prints from the caller of fatalpanic/fatalthrow. */
+	gp_unwind_init(&u, rt->t, rt->b, &rt->ids, cache, out->pc, out->sp, 0, out->trap);
+	for (int n = 0; u.valid && n < MAX_WALK; n++, gp_unwind_next(&u)) {
+		const char *name = funcname_at(&u);
+		int panic = !strcmp(name, "runtime.fatalpanic"), thr = !strcmp(name, "runtime.fatalthrow");
+		if ((panic || thr) && u.frame.lr) {
+			out->pc = u.frame.lr;
+			out->sp = u.frame.fp;
+			out->trap = 0;
+			out->source = !strcmp(out->source, "registers")
+					      ? (panic ? "registers, from runtime.fatalpanic" : "registers, from runtime.fatalthrow")
+				      : !strcmp(out->source, "signal frame")
+					      ? (panic ? "signal frame, from runtime.fatalpanic" : "signal frame, from runtime.fatalthrow")
+					      : (panic ? "g.sched, from runtime.fatalpanic" : "g.sched, from runtime.fatalthrow");
+			break;
+		}
+	}
+	return 0;
+}
