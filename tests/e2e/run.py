@@ -677,6 +677,12 @@ def run_against(template: str, core: Path, binary: Path, scratch: Path, expected
     rep = gotrace.compare(expected, actual, ignore_minutes=opts.get("ignore_minutes", False),
                           ignore_order=opts.get("ignore_order", False))
     (scratch / "compare.txt").write_text(rep.format() + "\n")
+    # Per-version goroutine tallies for the summary (scratch is "<version>-<mode>-<cell>").
+    t = opts.setdefault("goroutines", {}).setdefault(scratch.name.split("-", 1)[0], {})
+    for k, v in (("compared", len(rep.results)), ("identical", sum(1 for x in rep.results if x.same)),
+                 ("differ", len(rep.failures)), ("legit", len(rep.legit_differences)),
+                 ("missing", len(rep.missing)), ("extra", len(rep.extra))):
+        t[k] = t.get(k, 0) + v
     if rep.ok:
         return None
     return f"comparison: {rep.summary()} (see compare.txt)"
@@ -878,7 +884,13 @@ def main(argv=None) -> int:
     failed = sum(t[1] for t in tally.values())
     log("")
     for v in versions:
-        log(f"  go{v}: {tally[v][0]} pass / {tally[v][1]} fail")
+        g = cmp_opts.get("goroutines", {}).get(v)
+        extra = ""
+        if g:
+            extra = (f"; goroutines: {g['compared']} compared, {g['identical']} identical, "
+                     f"{g['legit']} differ legitimately, {g['differ']} differ, {g['missing']} missing, "
+                     f"{g['extra']} extra")
+        log(f"  go{v}: {tally[v][0]} pass / {tally[v][1]} fail{extra}")
     wall = time.monotonic() - t_start
     log(f"  wall time {wall:.0f}s (builds {build_secs:.0f}s of work on {a.jobs} jobs, overlapped)")
     log(f"{passed} passed, {failed} failed")
