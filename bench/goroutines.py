@@ -45,8 +45,8 @@ def measure(cmd, stdin_text=None, stdout=subprocess.DEVNULL):
 def make_core(binary: Path, n: int) -> tuple:
     """A core of `scale n sigquit` (cached next to the binary's stamp)."""
     d = e2e.cache_root() / "bench" / f"goroutines-{VERSION}-{n}"
-    stamp = binary.with_suffix(".stamp") if binary.with_suffix(".stamp").exists() else Path(str(binary) + ".stamp")
-    key = stamp.read_text().strip() if stamp.exists() else str(binary.stat().st_mtime)
+    st = binary.stat()   # the exact binary: a relink changes the Go build ID the core is checked against
+    key = f"{st.st_size}:{st.st_mtime_ns}"
     core, dump = d / "core", d / "stderr"
     if core.exists() and (d / "key").exists() and (d / "key").read_text() == key:
         return core, dump
