@@ -66,6 +66,7 @@ static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, str
 	s->gopc = g->gopc;
 	s->gp = g->addr;
 	s->print_fpsp = level >= 2;
+	s->ancestors = g->ancestors;
 	uint32_t st = gp_g_status(rt, g);
 	if (st == (uint32_t)gp_layout_const(rt->l, GP_K_GSTATUS_RUNNING) && (rt->b->bi.v.minor < 26 || g->syscallsp == 0))
 		return 0;
@@ -165,10 +166,13 @@ static void json_one(const struct gp_rt *rt, const struct gp_core *core, const s
 	int has_stack = tb_start(rt, g, c->level, &s);
 	gp_json_kbool(j, "running_elsewhere", !has_stack);
 	gp_tb_json_begin_frames(js);
-	if (has_stack)
+	if (has_stack) {
 		gp_tb_print_frames(c, &s);
-	else
+	} else {
 		gp_tb_print_created_by(c, &s);
+		if (s.ancestors) /* goroutine data, kept in the JSON even when its stack is not */
+			gp_tb_print_ancestors(c, &s);
+	}
 	gp_tb_json_finish(js);
 	if (!has_stack) {
 		/* Beyond the runtime's dump: the stack from the goroutine's thread. */
@@ -265,7 +269,7 @@ int cmd_goroutines(int argc, char **argv)
 	struct gp_pccache cache;
 	if ((err = gp_pccache_init(&cache, &b->pcln, 12, &a)))
 		goto out;
-	struct gp_tb_ctx c = {&t, b, &rt.ids, &cache, o.level, &sink};
+	struct gp_tb_ctx c = {&t, b, &rt.ids, &cache, l, o.level, &sink};
 	/* Like the runtime's crash output: first the goroutine of the thread that crashed (the kernel
 	 * writes the dumping thread's note first), then every other one in allgs order. */
 	uint64_t first = 0;

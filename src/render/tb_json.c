@@ -24,6 +24,10 @@ static void json_frame(void *ctx, const struct gp_tb_frame *f)
 		gp_json_khex(j, "offset", f->pc - f->entry);
 		gp_json_khex(j, "sp", f->sp);
 		gp_json_khex(j, "fp", f->fp);
+	} else if (f->print_offset) { /* an ancestor's saved pc: no args, but an offset */
+		gp_json_khex(j, "pc", f->pc);
+		gp_json_khex(j, "entry", f->entry);
+		gp_json_khex(j, "offset", f->pc - f->entry);
 	}
 	gp_json_obj_end(j);
 }
@@ -67,6 +71,26 @@ static void json_created_by(void *ctx, const struct gp_tb_created *c)
 	gp_json_obj_end(j);
 }
 
+static void json_ancestor(void *ctx, uint64_t goid)
+{
+	struct gp_tb_json *s = ctx;
+	if (s->in_frames)
+		gp_json_arr_end(s->j);
+	if (s->in_ancestor)
+		gp_json_obj_end(s->j);
+	if (!s->in_ancestors) {
+		gp_json_key(s->j, "ancestors");
+		gp_json_arr_begin(s->j);
+		s->in_ancestors = 1;
+	}
+	gp_json_obj_begin(s->j);
+	s->in_ancestor = 1;
+	gp_json_kint(s->j, "goid", (int64_t)goid);
+	gp_json_key(s->j, "frames");
+	gp_json_arr_begin(s->j);
+	s->in_frames = 1;
+}
+
 void gp_tb_json_sink(struct gp_tb_sink *sink, struct gp_tb_json *state)
 {
 	sink->ctx = state;
@@ -74,6 +98,7 @@ void gp_tb_json_sink(struct gp_tb_sink *sink, struct gp_tb_json *state)
 	sink->elided = json_elided;
 	sink->created_by = json_created_by;
 	sink->error = json_error;
+	sink->ancestor = json_ancestor;
 }
 
 void gp_tb_json_begin_frames(struct gp_tb_json *state)
@@ -87,7 +112,11 @@ void gp_tb_json_finish(struct gp_tb_json *state)
 {
 	if (state->in_frames)
 		gp_json_arr_end(state->j);
-	state->in_frames = 0;
+	if (state->in_ancestor)
+		gp_json_obj_end(state->j);
+	if (state->in_ancestors)
+		gp_json_arr_end(state->j);
+	state->in_frames = state->in_ancestor = state->in_ancestors = 0;
 }
 
 void gp_json_goroutine_header(struct gp_json *j, const struct gp_rt *rt, const struct gp_g *g)

@@ -13,6 +13,7 @@
 struct gp_tb_json {
 	struct gp_json *j;
 	int in_frames;
+	int in_ancestors, in_ancestor; /* inside "ancestors": [ and one { of it */
 };
 
 void gp_tb_json_sink(struct gp_tb_sink *sink, struct gp_tb_json *state);

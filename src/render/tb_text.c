@@ -66,6 +66,13 @@ static void text_error(void *ctx, const char *line)
 	tout_char(ctx, '\n');
 }
 
+static void text_ancestor(void *ctx, uint64_t goid)
+{
+	tout_str(ctx, "[originating from goroutine ");
+	tout_dec(ctx, (int64_t)goid);
+	tout_str(ctx, "]:\n");
+}
+
 void gp_tb_text_sink(struct gp_tb_sink *sink, struct gp_tout *out)
 {
 	sink->ctx = out;
@@ -73,4 +80,5 @@ void gp_tb_text_sink(struct gp_tb_sink *sink, struct gp_tout *out)
 	sink->elided = text_elided;
 	sink->created_by = text_created_by;
 	sink->error = text_error;
+	sink->ancestor = text_ancestor;
 }

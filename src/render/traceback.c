@@ -386,6 +386,69 @@ void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start 
 	c->sink->created_by(c->sink->ctx, &cb);
 }
 
+/* printAncestorTraceback for each recorded ancestor (GODEBUG tracebackancestors): its saved pcs as
+ * frames "name(...)" at the pc itself (no -1), shown by the physical function's showfuncinfo, named
+ * by the innermost inlined function; the elision line when the pcs filled the buffer; created by
+ * without " in goroutine". */
+void gp_tb_print_ancestors(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
+{
+	const struct gp_layout *l = c->l;
+	uint64_t hdr[3];
+	struct gp_err *err = gp_target_read(c->t, s->ancestors, hdr, sizeof(hdr));
+	int32_t esz = gp_lsize(l, GP_L_SIZEOF_ANCESTORINFO);
+	if (err || esz <= 0 || hdr[1] > 1024) {
+		gp_err_free(err);
+		c->sink->error(c->sink->ctx, "gopsy: g.ancestors is not readable in the core");
+		return;
+	}
+	int minor = c->b->bi.v.minor;
+	uint64_t max_pcs = minor >= 21 ? INNER_FRAMES : MAX_FRAMES_119;
+	for (uint64_t i = 0; i < hdr[1]; i++) {
+		uint64_t a = hdr[0] + i * (uint64_t)esz, pcs[3], goid = 0, gopc = 0;
+		err = gp_target_read(c->t, a + (uint64_t)gp_loff(l, GP_L_ANCESTORINFO_PCS), pcs, sizeof(pcs));
+		if (!err)
+			err = gp_target_u64(c->t, a + (uint64_t)gp_loff(l, GP_L_ANCESTORINFO_GOID), &goid);
+		if (!err)
+			err = gp_target_u64(c->t, a + (uint64_t)gp_loff(l, GP_L_ANCESTORINFO_GOPC), &gopc);
+		if (err) {
+			gp_err_free(err);
+			c->sink->error(c->sink->ctx, "gopsy: an ancestor record is not readable in the core");
+			return;
+		}
+		c->sink->ancestor(c->sink->ctx, goid);
+		for (uint64_t k = 0; k < pcs[1] && k < 4096; k++) {
+			uint64_t pc;
+			if ((err = gp_target_u64(c->t, pcs[0] + 8 * k, &pc))) {
+				gp_err_free(err);
+				break;
+			}
+			struct gp_func f;
+			if (gp_pclntab_findfunc(&c->b->pcln, pc - c->t->bias, &f) != 0)
+				continue;
+			const char *phys = f.name_off ? gp_pclntab_funcname(&c->b->pcln, &f) : "";
+			if (!show_func(c, phys, f.funcid, k == 0, c->ids->normal))
+				continue;
+			struct gp_inline_frame lf[MAX_INLINE];
+			gp_pclntab_inline_frames(&c->b->pcln, &f, pc - c->t->bias, lf, MAX_INLINE);
+			const char *name = lf[0].inlined ? lf[0].name : phys;
+			char nb[1024];
+			uint64_t entry = f.entry + c->t->bias;
+			struct gp_tb_frame fr = {
+				.name = name,
+				.print_name = minor >= 21 ? gp_tb_funcname(c, name, nb, sizeof(nb))
+							  : (!strcmp(name, "runtime.gopanic") ? "panic" : name),
+				.inlined = 1, .args = "...", .file = lf[0].file, .line = lf[0].line,
+				.pc = pc, .entry = entry, .print_offset = pc > entry,
+			};
+			c->sink->frame(c->sink->ctx, &fr);
+		}
+		if (pcs[1] == max_pcs)
+			c->sink->elided(c->sink->ctx, -1);
+		struct gp_tb_start cs = {.goid = goid, .gopc = gopc, .parent_goid = 0};
+		gp_tb_print_created_by(c, &cs);
+	}
+}
+
 int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 {
 	int n;
@@ -402,5 +465,7 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 	}
 	if (!s->no_created_by)
 		gp_tb_print_created_by(c, s);
+	if (s->ancestors && c->l)
+		gp_tb_print_ancestors(c, s);
 	return n;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "gobin/gobin.h"
+#include "layout/layout.h"
 #include "target/target.h"
 #include "unwind/gounwind.h"
 
@@ -46,6 +47,8 @@ struct gp_tb_sink {
 	void (*elided)(void *ctx, int n);               /* n > 0: "...n frames elided..."; -1: 1.19's line */
 	void (*created_by)(void *ctx, const struct gp_tb_created *c);
 	void (*error)(void *ctx, const char *line);     /* an unwinding error line, without newline */
+	void (*ancestor)(void *ctx, uint64_t goid);     /* "[originating from goroutine N]:"; its frames and
+	                                                 * created_by follow */
 };
 
 struct gp_tb_ctx {
@@ -53,6 +56,7 @@ struct gp_tb_ctx {
 	const struct gp_gobin *b;
 	const struct gp_funcids *ids;
 	struct gp_pccache *cache; /* NULL: no memoization */
+	const struct gp_layout *l; /* for ancestor records; NULL: not printed */
 	int level;          /* GOTRACEBACK level: 1 = all, 2 = system/crash */
 	const struct gp_tb_sink *sink;
 };
@@ -67,6 +71,7 @@ struct gp_tb_start {
 	uint64_t goid, parent_goid, gopc;
 	uint64_t gp;        /* the g's address (for error messages) */
 	int no_created_by;  /* frames only (a running goroutine's thread stack) */
+	uint64_t ancestors; /* g.ancestors (*[]ancestorInfo), printed after created by; 0 = none */
 };
 
 /* Print the frames and "created by" lines of one goroutine. Returns the number of frames printed
@@ -75,6 +80,10 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
 
 /* printcreatedby: "created by F[ in goroutine N]" and its file:line, when shown. */
 void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
+
+/* printAncestorTraceback for every record at s->ancestors (gp_tb_print_frames does it after created
+ * by; the runtime prints none for a goroutine running on another thread). */
+void gp_tb_print_ancestors(const struct gp_tb_ctx *c, const struct gp_tb_start *s);
 
 /* printFuncName: "runtime.gopanic" → "panic"; generic names as pkg.F[...] (Go 1.21+); into buf. */
 const char *gp_tb_funcname(const struct gp_tb_ctx *c, const char *name, char *buf, size_t n);

@@ -26,7 +26,7 @@ def frame_lines(frames: list, level2: bool) -> list:
             lines.append(f["error"])
         elif f["inlined"]:
             lines.append(f"{f['printed_name']}(...)")
-            lines.append(f"\t{f['file']}:{f['line']}")
+            lines.append(f"\t{f['file']}:{f['line']}" + (f" +{f['offset']}" if "offset" in f else ""))
         else:
             lines.append(f"{f['printed_name']}({f['args']})")
             pos = f"\t{f['file']}:{f['line']}"
@@ -36,6 +36,16 @@ def frame_lines(frames: list, level2: bool) -> list:
                 pos += f" fp={f['fp']} sp={f['sp']} pc={f['pc']}"
             lines.append(pos)
     return lines
+
+
+def created_by_lines(cb: dict) -> list:
+    line = f"created by {cb['printed_name']}"
+    if cb["goroutine"] is not None:
+        line += f" in goroutine {cb['goroutine']}"
+    pos = f"\t{cb['file']}:{cb['line']}"
+    if int(cb["pc"], 16) > int(cb["entry"], 16):
+        pos += f" +{hex(int(cb['pc'], 16) - int(cb['entry'], 16))}"
+    return [line, pos]
 
 
 def main() -> int:
@@ -64,16 +74,14 @@ def main() -> int:
         elif g["running_elsewhere"]:
             lines.append("\tgoroutine running on other thread; stack unavailable")
         lines += frame_lines(g["frames"], level2)
-        cb = g.get("created_by")
-        if cb:
-            line = f"created by {cb['printed_name']}"
-            if cb["goroutine"] is not None:
-                line += f" in goroutine {cb['goroutine']}"
-            lines.append(line)
-            pos = f"\t{cb['file']}:{cb['line']}"
-            if int(cb["pc"], 16) > int(cb["entry"], 16):
-                pos += f" +{hex(int(cb['pc'], 16) - int(cb['entry'], 16))}"
-            lines.append(pos)
+        if g.get("created_by"):
+            lines += created_by_lines(g["created_by"])
+        # The runtime prints no ancestors for a goroutine running on another thread.
+        for anc in (g.get("ancestors", []) if not g["running_elsewhere"] or thread_stacks else []):
+            lines.append(f"[originating from goroutine {anc['goid']}]:")
+            lines += frame_lines(anc["frames"], level2)
+            if anc.get("created_by"):
+                lines += created_by_lines(anc["created_by"])
         out.append("\n".join(lines) + "\n")
     sys.stdout.write("\n".join(out))
     return 0
