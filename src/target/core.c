@@ -2,23 +2,19 @@
  * descriptor size: a hostile or truncated core yields an error or a partial index, never a crash. */
 #include "target/core.h"
 
+#include "target/elffile.h"
+
 #include "base/le.h"
 
 #include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 struct core_priv {
 	struct gp_core pub;
-	Elf *elf;
-	int fd;
+	struct gp_elffile f;
 };
 
 /* x86-64 struct elf_prstatus: pr_cursig at 12, pr_pid at 32, pr_reg at 112. */
@@ -142,8 +138,6 @@ static int seg_cmp(const void *x, const void *y)
 struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core **out)
 {
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return gp_errorf(GP_ERR_INTERNAL, "libelf: %s", elf_errmsg(-1));
 	struct core_priv *p = GP_NEW(a, struct core_priv);
 	if (!p)
 		return &gp_err_nomem;
@@ -151,34 +145,23 @@ struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core
 	c->path = gp_arena_strdup(a, path);
 	if (!c->path)
 		return &gp_err_nomem;
-	p->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (p->fd < 0)
-		return gp_errorf(GP_ERR_IO, "cannot open core %s: %s", path, strerror(errno));
-	struct gp_err *err = NULL;
-	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
-	if (!p->elf || elf_kind(p->elf) != ELF_K_ELF) {
-		err = gp_errorf(GP_ERR_FORMAT, "%s is not an ELF file", path);
+	struct gp_err *err = gp_elffile_open(&p->f, path, "core");
+	if (err)
+		return err;
+	const GElf_Ehdr *eh = &p->f.eh;
+	if (eh->e_type != ET_CORE) {
+		err = gp_errorf(GP_ERR_FORMAT, "%s is an ELF file but not a core dump (e_type %u)", path, eh->e_type);
 		goto fail;
 	}
-	GElf_Ehdr eh;
-	if (!gelf_getehdr(p->elf, &eh)) {
-		err = gp_errorf(GP_ERR_FORMAT, "%s: bad ELF header: %s", path, elf_errmsg(-1));
-		goto fail;
-	}
-	if (eh.e_type != ET_CORE) {
-		err = gp_errorf(GP_ERR_FORMAT, "%s is an ELF file but not a core dump (e_type %u)", path, eh.e_type);
-		goto fail;
-	}
-	if (eh.e_machine != EM_X86_64 || eh.e_ident[EI_CLASS] != ELFCLASS64) {
+	if (eh->e_machine != EM_X86_64 || eh->e_ident[EI_CLASS] != ELFCLASS64) {
 		err = gp_errorf(GP_ERR_UNSUPPORTED, "%s: only x86-64 cores are supported (e_machine %u)", path,
-				eh.e_machine);
+				eh->e_machine);
 		goto fail;
 	}
-	size_t size;
-	c->map = (const unsigned char *)elf_rawfile(p->elf, &size);
-	c->size = size;
+	c->map = p->f.map;
+	c->size = p->f.size;
 	size_t nph;
-	if (elf_getphdrnum(p->elf, &nph) != 0) {
+	if (elf_getphdrnum(p->f.elf, &nph) != 0) {
 		err = gp_errorf(GP_ERR_FORMAT, "%s: cannot read program headers: %s", path, elf_errmsg(-1));
 		goto fail;
 	}
@@ -190,12 +173,12 @@ struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core
 	size_t thread_cap = 0;
 	for (size_t i = 0; i < nph; i++) {
 		GElf_Phdr ph;
-		if (!gelf_getphdr(p->elf, (int)i, &ph)) {
+		if (!gelf_getphdr(p->f.elf, (int)i, &ph)) {
 			err = gp_errorf(GP_ERR_FORMAT, "%s: program header %zu unreadable: %s", path, i, elf_errmsg(-1));
 			goto fail;
 		}
 		if (ph.p_type == PT_NOTE) {
-			if ((err = parse_notes(c, a, p->elf, &ph, &thread_cap)))
+			if ((err = parse_notes(c, a, p->f.elf, &ph, &thread_cap)))
 				goto fail;
 		} else if (ph.p_type == PT_LOAD) {
 			struct gp_core_segment *s = &c->segs[c->nsegs++];
@@ -225,13 +208,7 @@ void gp_core_close(struct gp_core *core)
 {
 	if (!core)
 		return;
-	struct core_priv *p = (struct core_priv *)core;
-	if (p->elf)
-		elf_end(p->elf);
-	if (p->fd >= 0)
-		close(p->fd);
-	p->elf = NULL;
-	p->fd = -1;
+	gp_elffile_close(&((struct core_priv *)core)->f);
 	core->map = NULL;
 }
 

@@ -1,19 +1,17 @@
 /* exe.c — reading ELF executables with libelf (see exe.h). */
 #include "target/exe.h"
 
+#include "target/elffile.h"
+
 #include <elf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 struct exe_priv {
 	struct gp_exe pub;
-	Elf *elf;
-	int fd;
+	struct gp_elffile f;
 };
 
 static int range_in_file(const struct gp_exe *e, uint64_t off, uint64_t len)
@@ -57,25 +55,16 @@ static struct gp_err *scan_notes(struct gp_exe *e, struct gp_arena *a, Elf *elf,
 struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe **out)
 {
 	*out = NULL;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return gp_errorf(GP_ERR_INTERNAL, "libelf: %s", elf_errmsg(-1));
 	struct exe_priv *p = GP_NEW(a, struct exe_priv);
 	if (!p)
 		return &gp_err_nomem;
 	struct gp_exe *e = &p->pub;
-	p->fd = -1;
 	if (!(e->path = gp_arena_strdup(a, path)))
 		return &gp_err_nomem;
-	p->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (p->fd < 0)
-		return gp_errorf(GP_ERR_IO, "cannot open executable %s: %s", path, strerror(errno));
-	struct gp_err *err = NULL;
-	p->elf = elf_begin(p->fd, ELF_C_READ_MMAP, NULL);
-	GElf_Ehdr eh;
-	if (!p->elf || elf_kind(p->elf) != ELF_K_ELF || !gelf_getehdr(p->elf, &eh)) {
-		err = gp_errorf(GP_ERR_FORMAT, "%s is not an ELF file", path);
-		goto fail;
-	}
+	struct gp_err *err = gp_elffile_open(&p->f, path, "executable");
+	if (err)
+		return err;
+	GElf_Ehdr eh = p->f.eh;
 	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) {
 		err = gp_errorf(GP_ERR_FORMAT, "%s is not an executable (ELF type %u%s)", path, eh.e_type,
 				eh.e_type == ET_CORE ? ": a core dump" : "");
@@ -88,11 +77,10 @@ struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe *
 	e->type = eh.e_type;
 	e->machine = eh.e_machine;
 	e->entry = eh.e_entry;
-	size_t size;
-	e->map = (const unsigned char *)elf_rawfile(p->elf, &size);
-	e->size = size;
+	e->map = p->f.map;
+	e->size = p->f.size;
 	size_t nph, nsh, shstrndx;
-	if (elf_getphdrnum(p->elf, &nph) != 0) {
+	if (elf_getphdrnum(p->f.elf, &nph) != 0) {
 		err = gp_errorf(GP_ERR_FORMAT, "%s: cannot read program headers: %s", path, elf_errmsg(-1));
 		goto fail;
 	}
@@ -103,7 +91,7 @@ struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe *
 	}
 	for (size_t i = 0; i < nph; i++) {
 		GElf_Phdr ph;
-		if (!gelf_getphdr(p->elf, (int)i, &ph))
+		if (!gelf_getphdr(p->f.elf, (int)i, &ph))
 			continue;
 		if (ph.p_type == PT_INTERP)
 			e->has_interp = 1;
@@ -124,22 +112,22 @@ struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe *
 	}
 	for (size_t i = 0; i < nph; i++) { /* notes after the segments, to place them in memory */
 		GElf_Phdr ph;
-		if (gelf_getphdr(p->elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
-		    (err = scan_notes(e, a, p->elf, ph.p_offset, ph.p_filesz)))
+		if (gelf_getphdr(p->f.elf, (int)i, &ph) && ph.p_type == PT_NOTE &&
+		    (err = scan_notes(e, a, p->f.elf, ph.p_offset, ph.p_filesz)))
 			goto fail;
 	}
-	if (elf_getshdrnum(p->elf, &nsh) == 0 && nsh > 0 && elf_getshdrstrndx(p->elf, &shstrndx) == 0) {
+	if (elf_getshdrnum(p->f.elf, &nsh) == 0 && nsh > 0 && elf_getshdrstrndx(p->f.elf, &shstrndx) == 0) {
 		e->secs = GP_NEWN(a, struct gp_exe_section, nsh);
 		if (!e->secs) {
 			err = &gp_err_nomem;
 			goto fail;
 		}
 		Elf_Scn *scn = NULL;
-		while ((scn = elf_nextscn(p->elf, scn))) {
+		while ((scn = elf_nextscn(p->f.elf, scn))) {
 			GElf_Shdr sh;
 			if (!gelf_getshdr(scn, &sh))
 				continue;
-			const char *name = elf_strptr(p->elf, shstrndx, sh.sh_name);
+			const char *name = elf_strptr(p->f.elf, shstrndx, sh.sh_name);
 			struct gp_exe_section *s = &e->secs[e->nsecs++];
 			s->name = name ? name : "";
 			s->addr = sh.sh_addr;
@@ -147,7 +135,7 @@ struct gp_err *gp_exe_open(const char *path, struct gp_arena *a, struct gp_exe *
 			s->offset = sh.sh_offset;
 			s->type = sh.sh_type;
 			s->flags = sh.sh_flags;
-			if (sh.sh_type == SHT_NOTE && (err = scan_notes(e, a, p->elf, sh.sh_offset, sh.sh_size)))
+			if (sh.sh_type == SHT_NOTE && (err = scan_notes(e, a, p->f.elf, sh.sh_offset, sh.sh_size)))
 				goto fail;
 		}
 	}
@@ -162,13 +150,7 @@ void gp_exe_close(struct gp_exe *exe)
 {
 	if (!exe)
 		return;
-	struct exe_priv *p = (struct exe_priv *)exe;
-	if (p->elf)
-		elf_end(p->elf);
-	if (p->fd >= 0)
-		close(p->fd);
-	p->elf = NULL;
-	p->fd = -1;
+	gp_elffile_close(&((struct exe_priv *)exe)->f);
 	exe->map = NULL;
 }
 
@@ -227,7 +209,7 @@ const unsigned char *gp_exe_ptr(const struct gp_exe *exe, uint64_t vaddr, size_t
 
 static int find_sym(const struct gp_exe *exe, uint32_t type, const char *name, uint64_t *value, uint64_t *size)
 {
-	Elf *elf = ((const struct exe_priv *)exe)->elf;
+	Elf *elf = ((const struct exe_priv *)exe)->f.elf;
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(elf, scn))) {
 		GElf_Shdr sh;

@@ -58,6 +58,7 @@ MODE_ALIASES: dict = {}  # none: cells.json uses the mode names of MODES
 STRIP_CMD = ["strip", "--remove-section=.comment", "--remove-section=.note"]
 BUILD_SCHEMA = "gopsy-e2e-build-1"   # bump to invalidate every cached binary
 READY_LINE = "gopsy-fixture: ready"
+SIGQUIT_SETTLE_S = 0.2
 SIGNALS = {s.name: s for s in signal.Signals}
 MIN_CORE_BYTES = 64 * 1024
 
@@ -561,6 +562,10 @@ def run_cell(cell: Cell, binary: Path, scratch: Path, core_cfg: tuple, exps: lis
             while not ready.is_set() and proc.poll() is None and time.monotonic() < deadline:
                 ready.wait(0.02)
             if ready.is_set() and proc.poll() is None:
+                # The ready line is read while the fixture's write(2) of it may not have returned:
+                # let main reach its final blocking point, or the runtime may print it "[syscall]"
+                # and the core show it "runnable" (a difference of moments, not of tools).
+                time.sleep(SIGQUIT_SETTLE_S)
                 os.kill(proc.pid, signal.SIGQUIT)
             elif proc.poll() is None:
                 timed_out = True
