@@ -259,6 +259,7 @@ int cmd_goroutines(int argc, char **argv)
 		gp_json_kstr(&j, "layouts", l->source_desc);
 		gp_json_kbool(&j, "exe_verified", t.buildid_checked);
 		gp_json_kstr(&j, "allgs_found_by", rt.allgs.how);
+		gp_json_kbool(&j, "labels_in_header", rt.tracebacklabels);
 		gp_json_threads(&j, &rt, core);
 		gp_json_key(&j, "goroutines");
 		gp_json_arr_begin(&j);

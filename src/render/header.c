@@ -1,8 +1,122 @@
-/* header.c — runtime.goroutineheader (see header.h). Labels (1.26 with GODEBUG tracebacklabels=1,
- * 1.27 by default for go1.27 modules) and synctest bubbles are not printed yet. */
+/* header.c — runtime.goroutineheader (see header.h), with the pprof labels that Go 1.26+ print under
+ * GODEBUG tracebacklabels=1 (printquoted in 1.26; quoting only where needed in 1.27). Synctest
+ * bubbles are not printed yet. */
 #include "render/header.h"
 
 #include "render/textout.h"
+
+/* One UTF-8 rune at *p (< end); invalid bytes give U+FFFD and advance one byte, as Go's range does. */
+static uint32_t rune(const unsigned char **p, const unsigned char *end)
+{
+	const unsigned char *s = *p;
+	uint32_t c = s[0];
+	int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+	if (n == 0 || s + n > end) {
+		*p = s + 1;
+		return 0xfffd;
+	}
+	uint32_t r = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) {
+			*p = s + 1;
+			return 0xfffd;
+		}
+		r = (r << 6) | (s[i] & 0x3f);
+	}
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (r < min[n] || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) {
+		*p = s + 1;
+		return 0xfffd;
+	}
+	*p = s + n;
+	return r;
+}
+
+static void hexdigits(struct gp_tout *out, uint32_t v, int digits)
+{
+	for (int i = digits - 1; i >= 0; i--)
+		tout_char(out, "0123456789abcdef"[(v >> (4 * i)) & 15]);
+}
+
+/* runtime.printquoted */
+static void print_quoted(struct gp_tout *out, const unsigned char *s, size_t n)
+{
+	const unsigned char *end = s + n;
+	tout_char(out, '"');
+	while (s < end) {
+		uint32_t r = rune(&s, end);
+		if (r == '\n')
+			tout_str(out, "\\n");
+		else if (r == '\r')
+			tout_str(out, "\\r");
+		else if (r == '\t')
+			tout_str(out, "\\t");
+		else if (r == '\\' || r == '"') {
+			tout_char(out, '\\');
+			tout_char(out, (char)r);
+		} else if (r >= ' ' && r <= '~')
+			tout_char(out, (char)r);
+		else if (r < 127) {
+			tout_str(out, "\\x");
+			hexdigits(out, r, 2);
+		} else if (r < 0x10000) {
+			tout_str(out, "\\u");
+			hexdigits(out, r, 4);
+		} else {
+			tout_str(out, "\\U");
+			hexdigits(out, r, 8);
+		}
+	}
+	tout_char(out, '"');
+}
+
+/* Go 1.27's tracebackStringNeedsQuoting */
+static int needs_quoting(const unsigned char *s, size_t n)
+{
+	const unsigned char *end = s + n;
+	while (s < end) {
+		uint32_t r = rune(&s, end);
+		if (!((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '.' ||
+		      r == '/' || r == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+/* The labels of g (a *label.Set{List []Label{Key, Value string}}), in the version's format. */
+static void print_labels(struct gp_tout *out, const struct gp_rt *rt, const struct gp_g *g)
+{
+	uint64_t list[2];
+	if (!g->labels || gp_target_read(rt->t, g->labels, list, sizeof(list)) != NULL || list[1] == 0 ||
+	    list[1] > 4096)
+		return;
+	int v127 = rt->b->bi.v.minor >= 27;
+	tout_str(out, v127 ? " {" : " labels:{");
+	for (uint64_t i = 0; i < list[1]; i++) {
+		uint64_t kv[4];
+		struct gp_err *err = gp_target_read(rt->t, list[0] + 32 * i, kv, sizeof(kv));
+		if (err) {
+			gp_err_free(err);
+			tout_str(out, "<unreadable>");
+			break;
+		}
+		for (int k = 0; k < 2; k++) {
+			size_t n = kv[2 * k + 1] > 65536 ? 65536 : (size_t)kv[2 * k + 1];
+			const unsigned char *s = n ? gp_target_ptr(rt->t, kv[2 * k], n) : (const unsigned char *)"";
+			if (!s)
+				s = (const unsigned char *)"", n = 0;
+			if (!v127 || needs_quoting(s, n))
+				print_quoted(out, s, n);
+			else
+				tout_mem(out, (const char *)s, n);
+			if (k == 0)
+				tout_str(out, ": ");
+		}
+		if (i + 1 < list[1])
+			tout_str(out, ", ");
+	}
+	tout_char(out, '}');
+}
 
 const char *gp_goroutine_status_text(const struct gp_rt *rt, const struct gp_g *g)
 {
@@ -59,5 +173,10 @@ void gp_print_goroutine_header(struct gp_tout *out, const struct gp_rt *rt, cons
 	}
 	if (g->lockedm)
 		tout_str(out, ", locked to thread");
-	tout_str(out, "]:\n");
+	if (rt->tracebacklabels && rt->b->bi.v.minor < 27)
+		print_labels(out, rt, g);
+	tout_char(out, ']');
+	if (rt->tracebacklabels && rt->b->bi.v.minor >= 27)
+		print_labels(out, rt, g);
+	tout_str(out, ":\n");
 }

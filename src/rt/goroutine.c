@@ -2,6 +2,8 @@
  * isSystemGoroutine of each version. */
 #include "rt/goroutine.h"
 
+#include "rt/godebug.h"
+
 #include <string.h>
 
 static int kid(const struct gp_layout *l, enum gp_lconst k)
@@ -66,6 +68,9 @@ struct gp_err *gp_rt_init(struct gp_rt *rt, const struct gp_target *t, const str
 	rt->l = l;
 	fill_funcids(&rt->ids, l);
 	read_fing(rt);
+	int minor = b->bi.v.minor;
+	if (minor >= 26) /* runtime1.go dbgvars: def 0 in 1.26, 1 from 1.27 */
+		rt->tracebacklabels = gp_godebug_int(t, t->core, b, "tracebacklabels", minor >= 27) == 1;
 	return gp_find_allgs(t, b, &rt->allgs);
 }
 

@@ -20,6 +20,7 @@ struct gp_rt {
 	const struct gp_layout *l;
 	struct gp_funcids ids;
 	struct gp_allgs allgs;
+	int tracebacklabels;       /* GODEBUG tracebacklabels in effect (Go 1.26+ print pprof labels) */
 	int fing_known;            /* fingStatus/fingRunning could be read */
 	int fing_running;          /* the finalizer goroutine is running a finalizer */
 };

@@ -38,6 +38,36 @@ def frame_lines(frames: list, level2: bool) -> list:
     return lines
 
 
+def go_quoted(s: str) -> str:
+    """runtime.printquoted"""
+    out = ['"']
+    for ch in s:
+        r = ord(ch)
+        if ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif ch in '\\"':
+            out.append("\\" + ch)
+        elif " " <= ch <= "~":
+            out.append(ch)
+        elif r < 127:
+            out.append(f"\\x{r:02x}")
+        elif r < 0x10000:
+            out.append(f"\\u{r:04x}")
+        else:
+            out.append(f"\\U{r:08x}")
+    return "".join(out) + '"'
+
+
+def needs_quoting(s: str) -> bool:
+    """Go 1.27 tracebackStringNeedsQuoting"""
+    return any(not (c.isascii() and (c.isalnum() or c in "./_")) for c in s)
+
+
+def labels_text(labels: list, v127: bool) -> str:
+    q = (lambda s: go_quoted(s) if needs_quoting(s) else s) if v127 else go_quoted
+    return ", ".join(f"{q(l['key'])}: {q(l['value'])}" for l in labels)
+
+
 def created_by_lines(cb: dict) -> list:
     line = f"created by {cb['printed_name']}"
     if cb["goroutine"] is not None:
@@ -67,7 +97,13 @@ def main() -> int:
             h += " (scan)"
         if g["locked_to_thread"]:
             h += ", locked to thread"
-        lines = [h + "]:"]
+        labels = g.get("labels") if d.get("labels_in_header") else None
+        if labels and gv < 27:
+            h += f" labels:{{{labels_text(labels, False)}}}"
+        h += "]"
+        if labels and gv >= 27:
+            h += f" {{{labels_text(labels, True)}}}"
+        lines = [h + ":"]
         ts = g.get("thread_stack") or {}
         if g["running_elsewhere"] and thread_stacks and "frames" in ts:
             lines += frame_lines(ts["frames"], level2)
