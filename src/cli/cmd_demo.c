@@ -225,10 +225,10 @@ int cmd_demo(int argc, char **argv)
 	show_core(c);
 	gp_core_close(c);
 	gp_arena_deinit(&arena);
-	printf("\ngopsy demo: the goroutines, rebuilt from the core alone (gopsy goroutines %s):\n\n", core);
+	printf("\ngopsy demo: the goroutines, rebuilt from the core alone (gopsy goroutines --thread-stacks %s):\n\n", core);
 	fflush(stdout);
-	char *gargv[] = {"goroutines", core, NULL};
-	int rc = cmd_goroutines(2, gargv);
+	char *gargv[] = {"goroutines", "--thread-stacks", core, NULL};
+	int rc = cmd_goroutines(3, gargv);
 	printf("\ngopsy demo: compare with the runtime's own dump in %s; `gopsy goroutines --traceback=crash %s`\n"
 	       "            adds runtime frames and fp/sp/pc like GOTRACEBACK=crash.\n", errp, core);
 	return rc;
