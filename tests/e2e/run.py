@@ -294,8 +294,10 @@ def build_key(version: str, goroot: Path, mode: str, cgo: bool, fixtures: Path, 
               all_fixture_dirs: set) -> str:
     flags, _, strip = MODES[mode]
     h = hashlib.sha256()
+    # The fixtures' absolute directory is part of the key: Go embeds source paths in the binary, so
+    # a clone at another path must not reuse binaries built from this one (DWARF, pclntab files).
     h.update(json.dumps([BUILD_SCHEMA, version, toolchain_id(goroot), mode, flags, cgo,
-                         STRIP_CMD if strip else None]).encode())
+                         STRIP_CMD if strip else None, str(fixtures.resolve())]).encode())
     for p in fixture_files(fixtures, fixture, all_fixture_dirs):
         h.update(str(p.relative_to(fixtures)).encode() + b"\0")
         h.update(p.read_bytes())

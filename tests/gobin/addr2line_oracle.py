@@ -266,8 +266,9 @@ def own_key(version: str, goroot: Path, flags: list, cgo: bool, strip: bool, fix
         tv = (goroot / "VERSION").read_text().splitlines()[0]
     except OSError:
         tv = "?"
+    # Absolute fixtures path included: the binaries embed it (see tests/e2e/run.py build_key).
     h.update(json.dumps([BUILD_SCHEMA, version, str(goroot), tv, flags, cgo,
-                         STRIP_CMD if strip else None]).encode())
+                         STRIP_CMD if strip else None, str(fixtures.resolve())]).encode())
     for p in sorted(fixtures.rglob("*")):
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(fixtures).parts):
             h.update(str(p.relative_to(fixtures)).encode() + b"\0" + p.read_bytes() + b"\0")
