@@ -106,18 +106,13 @@ static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct 
 	gp_tb_print_frames(c, &s);
 }
 
-/* The frames of a running goroutine from its thread (threadstack.h) through c's sink; NULL, or why
- * there are none. */
-static const char *thread_frames(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
-				 const struct gp_g *g, struct gp_thread_start *ts)
+/* The frames of a running goroutine from its thread, from the start gp_running_start found, through
+ * c's sink. */
+static void thread_frames(const struct gp_tb_ctx *c, const struct gp_g *g, const struct gp_thread_start *ts)
 {
-	const char *why = NULL;
-	if (gp_running_start(rt, core, c->cache, g, ts, &why) != 0)
-		return why;
 	struct gp_tb_start s = {.pc = ts->pc, .sp = ts->sp, .trap = ts->trap, .print_fpsp = c->level >= 2,
 				.goid = g->goid, .gp = g->addr, .no_created_by = 1};
 	gp_tb_print_frames(c, &s);
-	return NULL;
 }
 
 /* With --thread-stacks: after the runtime-format dump, the running goroutines' stacks, marked. */
@@ -146,7 +141,7 @@ static void print_thread_stacks(const struct gp_rt *rt, const struct gp_core *co
 			tout_str(out, ", from its ");
 			tout_str(out, ts.source);
 			tout_str(out, "]:\n");
-			thread_frames(rt, core, c, &g, &ts);
+			thread_frames(c, &g, &ts);
 		} else {
 			tout_str(out, "]:\n\tno stack: ");
 			tout_str(out, why);
@@ -184,7 +179,7 @@ static void json_one(const struct gp_rt *rt, const struct gp_core *core, const s
 			gp_json_kint(j, "tid", ts.tid);
 			gp_json_kstr(j, "source", ts.source);
 			gp_tb_json_begin_frames(js);
-			thread_frames(rt, core, c, g, &ts);
+			thread_frames(c, g, &ts);
 			gp_tb_json_finish(js);
 		} else {
 			gp_json_kstr(j, "unavailable", why);

@@ -83,36 +83,32 @@ static int needs_quoting(const unsigned char *s, size_t n)
 	return 0;
 }
 
-/* The labels of g (a *label.Set{List []Label{Key, Value string}}), in the version's format. */
+/* The labels of g, in the version's format. */
 static void print_labels(struct gp_tout *out, const struct gp_rt *rt, const struct gp_g *g)
 {
-	uint64_t list[2];
-	if (!g->labels || gp_target_read(rt->t, g->labels, list, sizeof(list)) != NULL || list[1] == 0 ||
-	    list[1] > 4096)
+	struct gp_labels ls;
+	if (gp_g_labels(rt, g, &ls) != 0)
 		return;
 	int v127 = rt->b->bi.v.minor >= 27;
 	tout_str(out, v127 ? " {" : " labels:{");
-	for (uint64_t i = 0; i < list[1]; i++) {
-		uint64_t kv[4];
-		struct gp_err *err = gp_target_read(rt->t, list[0] + 32 * i, kv, sizeof(kv));
-		if (err) {
-			gp_err_free(err);
+	for (uint64_t i = 0; i < ls.n; i++) {
+		struct gp_label l;
+		if (gp_g_label(rt, &ls, i, &l) != 0) {
 			tout_str(out, "<unreadable>");
 			break;
 		}
+		const char *str[2] = {l.key, l.value};
+		size_t len[2] = {l.key_len, l.value_len};
 		for (int k = 0; k < 2; k++) {
-			size_t n = kv[2 * k + 1] > 65536 ? 65536 : (size_t)kv[2 * k + 1];
-			const unsigned char *s = n ? gp_target_ptr(rt->t, kv[2 * k], n) : (const unsigned char *)"";
-			if (!s)
-				s = (const unsigned char *)"", n = 0;
-			if (!v127 || needs_quoting(s, n))
-				print_quoted(out, s, n);
+			const unsigned char *u = (const unsigned char *)str[k];
+			if (!v127 || needs_quoting(u, len[k]))
+				print_quoted(out, u, len[k]);
 			else
-				tout_mem(out, (const char *)s, n);
+				tout_mem(out, str[k], len[k]);
 			if (k == 0)
 				tout_str(out, ": ");
 		}
-		if (i + 1 < list[1])
+		if (i + 1 < ls.n)
 			tout_str(out, ", ");
 	}
 	tout_char(out, '}');

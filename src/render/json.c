@@ -61,10 +61,10 @@ void gp_json_obj_end(struct gp_json *j) { close_(j, '}'); }
 void gp_json_arr_begin(struct gp_json *j) { open(j, '['); }
 void gp_json_arr_end(struct gp_json *j) { close_(j, ']'); }
 
-static void write_string(FILE *out, const char *s)
+static void write_stringn(FILE *out, const char *s, size_t n)
 {
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s, *end = p + n; p < end; p++) {
 		switch (*p) {
 		case '"': fputs("\\\"", out); break;
 		case '\\': fputs("\\\\", out); break;
@@ -79,6 +79,11 @@ static void write_string(FILE *out, const char *s)
 		}
 	}
 	fputc('"', out);
+}
+
+static void write_string(FILE *out, const char *s)
+{
+	write_stringn(out, s, strlen(s));
 }
 
 void gp_json_key(struct gp_json *j, const char *key)
@@ -96,6 +101,12 @@ void gp_json_str(struct gp_json *j, const char *s)
 		write_string(j->out, s);
 	else
 		fputs("null", j->out);
+}
+
+void gp_json_strn(struct gp_json *j, const char *s, size_t n)
+{
+	pre_value(j);
+	write_stringn(j->out, s, n);
 }
 
 void gp_json_int(struct gp_json *j, int64_t v)

@@ -3,6 +3,7 @@
 #ifndef GOPSY_RENDER_JSON_H
 #define GOPSY_RENDER_JSON_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -23,6 +24,7 @@ void gp_json_arr_begin(struct gp_json *j);
 void gp_json_arr_end(struct gp_json *j);
 void gp_json_key(struct gp_json *j, const char *key);
 void gp_json_str(struct gp_json *j, const char *s); /* NULL → null */
+void gp_json_strn(struct gp_json *j, const char *s, size_t n); /* n bytes, NUL bytes escaped */
 void gp_json_int(struct gp_json *j, int64_t v);
 void gp_json_uint(struct gp_json *j, uint64_t v);
 void gp_json_hex(struct gp_json *j, uint64_t v);   /* "0x1f" as a string */

@@ -3,7 +3,6 @@
 
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "render/header.h"
@@ -155,32 +154,21 @@ void gp_json_goroutine_header(struct gp_json *j, const struct gp_rt *rt, const s
 	gp_json_khex(j, "lo", g->stack_lo);
 	gp_json_khex(j, "hi", g->stack_hi);
 	gp_json_obj_end(j);
-	/* pprof labels: *label.Set{List []Label{Key, Value string}} (Go 1.26+ layout) */
-	uint64_t list[2];
-	struct gp_err *err = g->labels && rt->b->bi.v.minor >= 26 ? gp_target_read(rt->t, g->labels, list, sizeof(list)) : NULL;
-	if (g->labels && rt->b->bi.v.minor >= 26 && !err && list[1] && list[1] <= 4096) {
+	struct gp_labels ls;
+	if (gp_g_labels(rt, g, &ls) == 0) {
 		gp_json_key(j, "labels");
 		gp_json_arr_begin(j);
-		for (uint64_t i = 0; i < list[1]; i++) {
-			uint64_t kv[4];
-			if ((err = gp_target_read(rt->t, list[0] + 32 * i, kv, sizeof(kv))))
-				break;
-			char *s[2];
-			for (int k = 0; k < 2; k++) {
-				size_t n = kv[2 * k + 1] > 65536 ? 65536 : (size_t)kv[2 * k + 1];
-				const char *p = n ? gp_target_ptr(rt->t, kv[2 * k], n) : "";
-				s[k] = strndup(p ? p : "", p ? n : 0);
-			}
+		struct gp_label lab;
+		for (uint64_t i = 0; i < ls.n && gp_g_label(rt, &ls, i, &lab) == 0; i++) {
 			gp_json_obj_begin(j);
-			gp_json_kstr(j, "key", s[0] ? s[0] : "");
-			gp_json_kstr(j, "value", s[1] ? s[1] : "");
+			gp_json_key(j, "key");
+			gp_json_strn(j, lab.key, lab.key_len);
+			gp_json_key(j, "value");
+			gp_json_strn(j, lab.value, lab.value_len);
 			gp_json_obj_end(j);
-			free(s[0]);
-			free(s[1]);
 		}
 		gp_json_arr_end(j);
 	}
-	gp_err_free(err);
 }
 
 void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_core *core)

@@ -151,6 +151,42 @@ struct gp_err *gp_rt_thread_curg(const struct gp_rt *rt, const struct gp_thread 
 	return gp_target_u64(rt->t, m + (uint64_t)gp_loff(rt->l, GP_L_M_CURG), curg);
 }
 
+int gp_g_labels(const struct gp_rt *rt, const struct gp_g *g, struct gp_labels *out)
+{
+	uint64_t list[2];
+	if (!g->labels || rt->b->bi.v.minor < 26)
+		return -1;
+	struct gp_err *err = gp_target_read(rt->t, g->labels, list, sizeof(list));
+	if (err) {
+		gp_err_free(err);
+		return -1;
+	}
+	if (list[1] == 0 || list[1] > 4096)
+		return -1;
+	out->ptr = list[0];
+	out->n = list[1];
+	return 0;
+}
+
+int gp_g_label(const struct gp_rt *rt, const struct gp_labels *ls, uint64_t i, struct gp_label *out)
+{
+	uint64_t kv[4];
+	struct gp_err *err = gp_target_read(rt->t, ls->ptr + 32 * i, kv, sizeof(kv));
+	if (err) {
+		gp_err_free(err);
+		return -1;
+	}
+	const char **s[2] = {&out->key, &out->value};
+	size_t *len[2] = {&out->key_len, &out->value_len};
+	for (int k = 0; k < 2; k++) {
+		size_t n = kv[2 * k + 1] > 65536 ? 65536 : (size_t)kv[2 * k + 1];
+		const char *p = n ? gp_target_ptr(rt->t, kv[2 * k], n) : "";
+		*s[k] = p ? p : "";
+		*len[k] = p ? n : 0;
+	}
+	return 0;
+}
+
 uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g)
 {
 	int64_t scan = gp_layout_const(rt->l, GP_K_GSTATUS_SCAN);

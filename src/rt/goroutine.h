@@ -55,6 +55,20 @@ struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *
  * g0 or gsignal). 0 in *curg when the thread runs no Go code or its M has no current goroutine. */
 struct gp_err *gp_rt_thread_curg(const struct gp_rt *rt, const struct gp_thread *th, uint64_t *curg) GP_MUST_USE;
 
+/* pprof labels of a goroutine (Go 1.26+: g.labels is a *label.Set{List []Label{Key, Value string}}).
+ * Strings point into the target's memory and are not NUL-terminated. */
+struct gp_label {
+	const char *key, *value;
+	size_t key_len, value_len;
+};
+struct gp_labels {
+	uint64_t ptr, n;  /* the List slice */
+};
+/* 0 and *out when g has a non-empty, readable label list (Go 1.26+ only), else -1. */
+int gp_g_labels(const struct gp_rt *rt, const struct gp_g *g, struct gp_labels *out);
+/* Label i of the list; -1 if unreadable. Strings longer than 64 KiB are cut there. */
+int gp_g_label(const struct gp_rt *rt, const struct gp_labels *ls, uint64_t i, struct gp_label *out);
+
 /* Status without the scan bit. */
 uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g);
 int gp_g_is_dead(const struct gp_rt *rt, const struct gp_g *g);
