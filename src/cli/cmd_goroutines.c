@@ -10,10 +10,12 @@
 #include "layout/layout.h"
 #include "render/header.h"
 #include "render/json.h"
+#include "render/sched_json.h"
 #include "render/tb_json.h"
 #include "render/textout.h"
 #include "render/traceback.h"
 #include "rt/goroutine.h"
+#include "rt/sched.h"
 #include "target/core.h"
 #include "target/target.h"
 #include "unwind/threadstack.h"
@@ -256,6 +258,10 @@ int cmd_goroutines(int argc, char **argv)
 		gp_json_kstr(&j, "allgs_found_by", rt.allgs.how);
 		gp_json_kbool(&j, "labels_in_header", rt.tracebacklabels);
 		gp_json_threads(&j, &rt, core);
+		struct gp_sched sched;
+		if ((err = gp_sched_read(&rt, &a, &sched)))
+			goto out;
+		gp_json_sched(&j, &rt, &sched);
 		gp_json_key(&j, "goroutines");
 		gp_json_arr_begin(&j);
 	} else {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "render/header.h"
+#include "rt/sched.h"
 
 static void json_frame(void *ctx, const struct gp_tb_frame *f)
 {
@@ -195,6 +196,14 @@ void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_
 			gp_json_khex(j, "curg", curg);
 		else
 			gp_json_kstr(j, "curg", NULL);
+		/* The M the thread's TLS g belongs to (its record is in "ms"). */
+		uint64_t m = gp_thread_m(rt, th), mid = 0;
+		struct gp_err *merr = m ? gp_target_u64(rt->t, m + (uint64_t)gp_loff(rt->l, GP_L_M_ID), &mid) : NULL;
+		if (m && !merr)
+			gp_json_kint(j, "m", (int64_t)mid);
+		else
+			gp_json_kstr(j, "m", NULL);
+		gp_err_free(merr);
 		gp_json_obj_end(j);
 	}
 	gp_json_arr_end(j);
