@@ -28,13 +28,27 @@ static int64_t fld32s(const struct gp_layout *l, const unsigned char *p, enum gp
 	return gp_lsize(l, f) == 4 ? (int64_t)(int32_t)(uint32_t)v : v;
 }
 
-/* The struct of size GP_L_SIZEOF_x at addr, zero-copy; NULL when not all of it is in the target. */
-static const unsigned char *struct_at(const struct gp_rt *rt, uint64_t addr, enum gp_lfield sizeof_f)
+/* Scratch space for a struct the core holds in two pieces (m0 and sched are globals that may
+ * straddle the boundary between two dumped segments). */
+enum { M_BUF = 8192, P_BUF = 65536, SCHED_BUF = 32768 };
+
+/* The struct of size GP_L_SIZEOF_x at addr: zero-copy, else copied into buf (cap bytes) when the
+ * core has it in pieces; NULL when not all of it is in the target. */
+static const unsigned char *struct_at(const struct gp_rt *rt, uint64_t addr, enum gp_lfield sizeof_f,
+				      unsigned char *buf, size_t cap)
 {
 	int32_t size = gp_lsize(rt->l, sizeof_f);
 	if (!addr || size <= 0)
 		return NULL;
-	return gp_target_ptr(rt->t, addr, (size_t)size);
+	const unsigned char *p = gp_target_ptr(rt->t, addr, (size_t)size);
+	if (p || (size_t)size > cap)
+		return p;
+	struct gp_err *err = gp_target_read(rt->t, addr, buf, (size_t)size);
+	if (err) {
+		gp_err_free(err);
+		return NULL;
+	}
+	return buf;
 }
 
 static int64_t goid_of(const struct gp_rt *rt, uint64_t g)
@@ -160,7 +174,8 @@ static void *grow(struct gp_arena *a, void *old, size_t n, size_t *cap, size_t e
 /* An m at addr whose g0 points back to it (g0.m == m): what every M of the runtime satisfies. */
 static int m_plausible(const struct gp_rt *rt, uint64_t addr)
 {
-	const unsigned char *p = struct_at(rt, addr, GP_L_SIZEOF_M);
+	unsigned char buf[M_BUF];
+	const unsigned char *p = struct_at(rt, addr, GP_L_SIZEOF_M, buf, sizeof(buf));
 	if (!p)
 		return 0;
 	uint64_t g0 = (uint64_t)fld(rt->l, p, GP_L_M_G0, 0), back = 0;
@@ -179,7 +194,8 @@ static struct gp_err *read_m(const struct gp_rt *rt, uint64_t addr, struct gp_m 
 	const struct gp_layout *l = rt->l;
 	memset(m, 0, sizeof(*m));
 	m->addr = addr;
-	const unsigned char *p = struct_at(rt, addr, GP_L_SIZEOF_M);
+	unsigned char buf[M_BUF];
+	const unsigned char *p = struct_at(rt, addr, GP_L_SIZEOF_M, buf, sizeof(buf));
 	if (!p) {
 		unsigned char probe;
 		struct gp_err *err = gp_target_read(rt->t, addr, &probe, 1);
@@ -395,14 +411,16 @@ static int read_ms(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *
 
 /* ---- Ps */
 
-static const unsigned char *read_p(const struct gp_rt *rt, uint64_t addr, struct gp_p *p)
+/* 0 and *p, or -1 when the P is not all in the core. */
+static int read_p(const struct gp_rt *rt, uint64_t addr, struct gp_p *p)
 {
 	const struct gp_layout *l = rt->l;
 	memset(p, 0, sizeof(*p));
 	p->addr = addr;
-	const unsigned char *b = struct_at(rt, addr, GP_L_SIZEOF_P);
+	unsigned char buf[P_BUF];
+	const unsigned char *b = struct_at(rt, addr, GP_L_SIZEOF_P, buf, sizeof(buf));
 	if (!b)
-		return NULL;
+		return -1;
 	p->id = (int32_t)fld32s(l, b, GP_L_P_ID, -1);
 	p->status = (uint32_t)fld(l, b, GP_L_P_STATUS, 0);
 	p->link = (uint64_t)fld(l, b, GP_L_P_LINK, 0);
@@ -414,7 +432,7 @@ static const unsigned char *read_p(const struct gp_rt *rt, uint64_t addr, struct
 	p->runnext_goid = goid_of(rt, p->runnext);
 	p->schedtick = gp_lhas(l, GP_L_P_SCHEDTICK) ? (int64_t)(uint32_t)fld(l, b, GP_L_P_SCHEDTICK, 0) : -1;
 	p->syscalltick = gp_lhas(l, GP_L_P_SYSCALLTICK) ? (int64_t)(uint32_t)fld(l, b, GP_L_P_SYSCALLTICK, 0) : -1;
-	return b;
+	return 0;
 }
 
 static int p_status_ok(const struct gp_rt *rt, uint32_t st)
@@ -433,7 +451,7 @@ static int allp_plausible(const struct gp_rt *rt, const uint64_t w[3])
 		return 0;
 	for (uint64_t i = 0; i < w[1]; i++) {
 		struct gp_p p;
-		if (!read_p(rt, arr[i], &p) || p.id != (int32_t)i || !p_status_ok(rt, p.status))
+		if (read_p(rt, arr[i], &p) < 0 || p.id != (int32_t)i || !p_status_ok(rt, p.status))
 			return 0;
 	}
 	return 1;
@@ -499,7 +517,7 @@ static int add_p(const struct gp_rt *rt, struct plist *pl, uint64_t addr, unsign
 		return 0;
 	}
 	struct gp_p p;
-	if (!read_p(rt, addr, &p) || p.id < 0 || p.id >= GP_SCHED_MAX_PS || !p_status_ok(rt, p.status))
+	if (read_p(rt, addr, &p) < 0 || p.id < 0 || p.id >= GP_SCHED_MAX_PS || !p_status_ok(rt, p.status))
 		return 0;
 	p.from = from;
 	struct gp_p *nw = grow(pl->a, pl->s->ps, pl->s->nps, &pl->cap, sizeof(*nw));
@@ -631,11 +649,12 @@ static int sched_score(const struct gp_sched *s, const struct gp_schedt *c)
 
 static void read_sched(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *s)
 {
+	unsigned char buf[SCHED_BUF];
 	uint64_t sym;
 	struct gp_err *err = gp_exe_symbol(rt->b->exe, "runtime.sched", &sym, NULL);
 	if (!err) {
 		s->sched_addr = sym + rt->t->bias;
-		const unsigned char *b = struct_at(rt, s->sched_addr, GP_L_SIZEOF_SCHED);
+		const unsigned char *b = struct_at(rt, s->sched_addr, GP_L_SIZEOF_SCHED, buf, sizeof(buf));
 		if (!b) {
 			s->sched_problem = astr(a, "runtime.sched at 0x%llx is not in the core", (unsigned long long)s->sched_addr);
 			return;
@@ -655,7 +674,7 @@ static void read_sched(const struct gp_rt *rt, struct gp_arena *a, struct gp_sch
 	int best = 0;
 	for (int i = 0; i < n; i++) {
 		uint64_t base = tg[i] + rt->t->bias - (uint64_t)lockoff;
-		const unsigned char *b = struct_at(rt, base, GP_L_SIZEOF_SCHED);
+		const unsigned char *b = struct_at(rt, base, GP_L_SIZEOF_SCHED, buf, sizeof(buf));
 		if (!b)
 			continue;
 		struct gp_schedt c;

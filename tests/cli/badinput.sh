@@ -67,6 +67,47 @@ with open(p, "r+b") as f:
         f.seek(random.randrange(4096, n)); f.write(bytes([random.randrange(256)]))
 PY
 run "core with 2000 random bytes changed" "." --exe "$exe" "$tmp/core"
+run "core with 2000 random bytes changed, --json" "." --json --exe "$exe" "$tmp/core"
+# Ms and Ps (--json "ms"/"ps"): a wrong runtime.allm, an allm that is no m, an m.alllink loop. Each
+# must give a partial list (the threads' Ms) with the reason in sched.ms_problem, exit 0.
+for how in unmapped notanm loop; do
+	cp "$core" "$tmp/core"
+	python3 - "$tmp/core" "$exe" "$how" <<'PY' || bad "allm $how: could not patch the core"
+import struct, subprocess, sys
+core, exe, how = sys.argv[1:]
+syms = dict((l.split()[2], int(l.split()[0], 16)) for l in
+            subprocess.run(["nm", exe], capture_output=True, text=True).stdout.splitlines() if len(l.split()) == 3)
+allm = syms["runtime.allm"]
+with open(core, "r+b") as f:
+    hdr = f.read(64)
+    phoff, = struct.unpack_from("<Q", hdr, 0x20); phentsize, phnum = struct.unpack_from("<HH", hdr, 0x36)
+    f.seek(phoff); phs = f.read(phentsize * phnum)
+    loads = [struct.unpack_from("<IIQQQQ", phs, i * phentsize) for i in range(phnum)]
+    def off(va):
+        for t, _, o, v, _, fsz in loads:
+            if t == 1 and v <= va < v + fsz:
+                return o + va - v
+        sys.exit(f"0x{va:x} not in the core")
+    def rd(va):
+        f.seek(off(va)); return struct.unpack("<Q", f.read(8))[0]
+    def wr(va, x):
+        f.seek(off(va)); f.write(struct.pack("<Q", x))
+    if how == "unmapped":
+        wr(allm, 0xdead0000)
+    elif how == "notanm":
+        wr(allm, allm)
+    else:  # the newest M's alllink (0x160 in Go 1.26's runtime.m) back to itself
+        head = rd(allm); wr(head + 0x160, head)
+PY
+	run "allm $how, --json" "." --json --exe "$exe" "$tmp/core"
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["sched"]["ms_problem"], "no ms_problem"
+assert d["ms"], "no Ms at all"
+assert d["ps"], "no Ps"
+print(d["sched"]["ms_problem"])' "$tmp/out" >"$tmp/why" 2>&1 && ok "allm $how: $(cat "$tmp/why")" || bad "allm $how: $(tail -n 1 "$tmp/why")"
+done
 rm -rf "$(dirname "$core")" "$(dirname "$(dirname "$core")")/1.26-default-deadlock"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
