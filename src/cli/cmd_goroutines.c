@@ -14,6 +14,7 @@
 #include "render/tb_json.h"
 #include "render/textout.h"
 #include "render/traceback.h"
+#include "rt/clock.h"
 #include "rt/goroutine.h"
 #include "rt/sched.h"
 #include "target/core.h"
@@ -95,10 +96,33 @@ static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, str
 	return 1;
 }
 
-/* One goroutine as text: header, then frames (or the running-elsewhere line), like tracebackothers. */
-static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct gp_tout *out, const struct gp_g *g)
+/* The estimated clock for ", N minutes", computed once, when the first goroutine that needs it
+ * comes (a pass over allgs; cores whose goroutines have no wait time never pay for it). */
+struct lazy_now {
+	struct gp_arena *a;
+	int done;
+	struct gp_now now;
+};
+
+static int64_t now_for(const struct gp_rt *rt, struct lazy_now *ln, const struct gp_g *g)
 {
-	gp_print_goroutine_header(out, rt, g, c->level, 0);
+	if (!ln->done && gp_g_has_wait_time(rt, g)) {
+		ln->done = 1;
+		struct gp_err *err = gp_now_estimate(rt, ln->a, &ln->now);
+		if (err) {
+			fprintf(stderr, "gopsy: note: no clock estimate for \", N minutes\": %s\n", gp_err_msg(err));
+			gp_err_free(err);
+			memset(&ln->now, 0, sizeof(ln->now));
+		}
+	}
+	return ln->now.ns;
+}
+
+/* One goroutine as text: header, then frames (or the running-elsewhere line), like tracebackothers. */
+static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct gp_tout *out, const struct gp_g *g,
+		      struct lazy_now *ln)
+{
+	gp_print_goroutine_header(out, rt, g, c->level, now_for(rt, ln, g));
 	struct gp_tb_start s;
 	if (!tb_start(rt, g, c->level, &s)) {
 		tout_str(out, "\tgoroutine running on other thread; stack unavailable\n");
@@ -154,11 +178,12 @@ static void print_thread_stacks(const struct gp_rt *rt, const struct gp_core *co
 
 /* One goroutine as a JSON object. */
 static void json_one(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
-		     struct gp_tb_json *js, const struct gp_g *g)
+		     struct gp_tb_json *js, const struct gp_g *g, int64_t now_ns)
 {
 	struct gp_json *j = js->j;
 	gp_json_obj_begin(j);
 	gp_json_goroutine_header(j, rt, g);
+	gp_json_goroutine_wait(j, rt, g, now_ns);
 	struct gp_tb_start s;
 	int has_stack = tb_start(rt, g, c->level, &s);
 	gp_json_kbool(j, "running_elsewhere", !has_stack);
@@ -244,6 +269,7 @@ int cmd_goroutines(int argc, char **argv)
 	}
 	struct gp_json j;
 	struct gp_tb_json js = {&j, 0};
+	struct lazy_now lnow = {&a, 0, {0}};
 	if (o.json) {
 		gp_json_init(&j, stdout, 0);
 		gp_tb_json_sink(&sink, &js);
@@ -262,6 +288,10 @@ int cmd_goroutines(int argc, char **argv)
 		if ((err = gp_sched_read(&rt, &a, &sched)))
 			goto out;
 		gp_json_sched(&j, &rt, &sched);
+		if ((err = gp_now_estimate(&rt, &a, &lnow.now)))
+			goto out;
+		lnow.done = 1;
+		gp_json_now(&j, &lnow.now);
 		gp_json_key(&j, "goroutines");
 		gp_json_arr_begin(&j);
 	} else {
@@ -303,13 +333,13 @@ int cmd_goroutines(int argc, char **argv)
 		if ((i & 8191) == 8191)
 			gp_core_release_pages(core); /* bounded RSS on cores with many goroutines */
 		if (o.json) {
-			json_one(&rt, core, &c, &js, &g);
+			json_one(&rt, core, &c, &js, &g, lnow.now.ns);
 			printed++;
 			continue;
 		}
 		if (printed++)
 			tout_char(tout, '\n');
-		print_one(&rt, &c, tout, &g);
+		print_one(&rt, &c, tout, &g, &lnow);
 		if (o.thread_stacks && gp_g_status(&rt, &g) == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_RUNNING) &&
 		    nrunning < sizeof(running) / sizeof(running[0]))
 			running[nrunning++] = g.addr;

@@ -1,9 +1,12 @@
 /* header.c — runtime.goroutineheader (see header.h), with the pprof labels that Go 1.26+ print under
- * GODEBUG tracebacklabels=1 (printquoted in 1.26; quoting only where needed in 1.27). Synctest
- * bubbles are not printed yet. */
+ * GODEBUG tracebacklabels=1 (printquoted in 1.26; quoting only where needed in 1.27), synctest
+ * bubbles (1.24 groups, 1.25+ bubbles and "(durable)") and ", N minutes" from the estimated clock
+ * (rt/clock.h). */
 #include "render/header.h"
 
 #include "render/textout.h"
+#include "rt/clock.h"
+#include "rt/synctest.h"
 
 /* One UTF-8 rune at *p (< end); invalid bytes give U+FFFD and advance one byte, as Go's range does. */
 static uint32_t rune(const unsigned char **p, const unsigned char *end)
@@ -152,23 +155,28 @@ void gp_print_goroutine_header(struct gp_tout *out, const struct gp_rt *rt, cons
 		}
 	}
 	tout_str(out, " [");
-	tout_str(out, gp_goroutine_status_text(rt, g));
+	const char *status = gp_goroutine_status_text(rt, g);
+	tout_str(out, status);
 	int64_t leaked = gp_layout_const(l, GP_K_GSTATUS_LEAKED);
 	if (leaked != GP_K_ABSENT && st == (uint32_t)leaked)
 		tout_str(out, " (leaked)");
 	if (scan != GP_K_ABSENT && (g->status & (uint32_t)scan))
 		tout_str(out, " (scan)");
-	if (now_ns && g->waitsince &&
-	    (st == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_WAITING) || st == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_SYSCALL))) {
-		int64_t minutes = (now_ns - g->waitsince) / 60000000000LL;
-		if (minutes >= 1) {
-			tout_str(out, ", ");
-			tout_dec(out, minutes);
-			tout_str(out, " minutes");
-		}
+	if (gp_g_durable(rt, g, status))
+		tout_str(out, " (durable)");
+	int64_t minutes = gp_g_wait_minutes(rt, g, now_ns);
+	if (minutes >= 1) {
+		tout_str(out, ", ");
+		tout_dec(out, minutes);
+		tout_str(out, " minutes");
 	}
 	if (g->lockedm)
 		tout_str(out, ", locked to thread");
+	struct gp_bubble bubble;
+	if (gp_g_bubble(rt, g, &bubble) == 0) {
+		tout_str(out, bubble.group ? ", synctest group " : ", synctest bubble ");
+		tout_dec(out, (int64_t)bubble.id);
+	}
 	if (rt->tracebacklabels && rt->b->bi.v.minor < 27)
 		print_labels(out, rt, g);
 	tout_char(out, ']');

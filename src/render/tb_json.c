@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "render/header.h"
+#include "rt/clock.h"
+#include "rt/synctest.h"
 #include "rt/sched.h"
 
 static void json_frame(void *ctx, const struct gp_tb_frame *f)
@@ -170,6 +172,51 @@ void gp_json_goroutine_header(struct gp_json *j, const struct gp_rt *rt, const s
 		}
 		gp_json_arr_end(j);
 	}
+}
+
+void gp_json_goroutine_wait(struct gp_json *j, const struct gp_rt *rt, const struct gp_g *g, int64_t now_ns)
+{
+	int64_t minutes = gp_g_wait_minutes(rt, g, now_ns);
+	if (minutes >= 0)
+		gp_json_kint(j, "wait_minutes", minutes);
+	else
+		gp_json_kstr(j, "wait_minutes", NULL);
+	gp_json_kbool(j, "durable", gp_g_durable(rt, g, gp_goroutine_status_text(rt, g)));
+	struct gp_bubble b;
+	int in = gp_g_bubble(rt, g, &b) == 0;
+	if (in && !b.group)
+		gp_json_kint(j, "synctest_bubble", (int64_t)b.id);
+	else
+		gp_json_kstr(j, "synctest_bubble", NULL);
+	if (in && b.group)
+		gp_json_kint(j, "synctest_group", (int64_t)b.id);
+	else
+		gp_json_kstr(j, "synctest_group", NULL);
+}
+
+static void json_ns(struct gp_json *j, const char *key, int64_t v)
+{
+	if (v)
+		gp_json_kint(j, key, v);
+	else
+		gp_json_kstr(j, key, NULL);
+}
+
+void gp_json_now(struct gp_json *j, const struct gp_now *now)
+{
+	gp_json_key(j, "now");
+	gp_json_obj_begin(j);
+	json_ns(j, "estimate_ns", now->ns);
+	gp_json_kstr(j, "source", now->source);
+	if (now->goid)
+		gp_json_kint(j, "source_goroutine", (int64_t)now->goid);
+	else
+		gp_json_kstr(j, "source_goroutine", NULL);
+	gp_json_kbool(j, "approximate", 1);
+	json_ns(j, "sched_lastpoll_ns", now->lastpoll);
+	json_ns(j, "last_sleep_end_ns", now->sleep_end);
+	json_ns(j, "max_waitsince_ns", now->waitsince);
+	gp_json_obj_end(j);
 }
 
 void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_core *core)

@@ -23,6 +23,14 @@ void gp_tb_json_finish(struct gp_tb_json *state);
 /* Header fields of a goroutine (goid, gp, status, wait reason, m, ...) into the open object. */
 void gp_json_goroutine_header(struct gp_json *j, const struct gp_rt *rt, const struct gp_g *g);
 
+/* The header fields that depend on the estimated clock and on synctest: "wait_minutes" (null when
+ * the runtime computes no wait time for g), "durable", "synctest_bubble", "synctest_group". */
+void gp_json_goroutine_wait(struct gp_json *j, const struct gp_rt *rt, const struct gp_g *g, int64_t now_ns);
+
+/* The "now" object: the estimate of nanotime() at death and its sources (rt/clock.h). */
+struct gp_now;
+void gp_json_now(struct gp_json *j, const struct gp_now *now);
+
 /* The threads of the core with their registers and the goroutine each was running. */
 void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_core *core);
 

@@ -95,8 +95,16 @@ def main() -> int:
         h += f" [{g['status_text']}"
         if g["scan"]:
             h += " (scan)"
+        if g.get("durable"):
+            h += " (durable)"
+        if (g.get("wait_minutes") or 0) >= 1:
+            h += f", {g['wait_minutes']} minutes"
         if g["locked_to_thread"]:
             h += ", locked to thread"
+        if g.get("synctest_group") is not None:
+            h += f", synctest group {g['synctest_group']}"
+        if g.get("synctest_bubble") is not None:
+            h += f", synctest bubble {g['synctest_bubble']}"
         labels = g.get("labels") if d.get("labels_in_header") else None
         if labels and gv < 27:
             h += f" labels:{{{labels_text(labels, False)}}}"

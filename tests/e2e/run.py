@@ -59,6 +59,9 @@ STRIP_CMD = ["strip", "--remove-section=.comment", "--remove-section=.note"]
 BUILD_SCHEMA = "gopsy-e2e-build-1"   # bump to invalidate every cached binary
 READY_LINE = "gopsy-fixture: ready"
 SIGQUIT_SETTLE_S = 0.2
+# Concurrent cells: at least this long between two process starts, so that their deaths (the
+# runtime's dump, the kernel writing the core) are spread out too.
+CONCURRENT_STAGGER_S = 0.5
 SIGNALS = {s.name: s for s in signal.Signals}
 MIN_CORE_BYTES = 64 * 1024
 
@@ -91,6 +94,9 @@ class Cell:
     timeout_s: int = 30
     env: dict = field(default_factory=dict)   # optional extension: extra env for the run
     skip_build_modes: list = field(default_factory=list)  # modes where the cell does not apply
+    # The processes of every (version, mode) of this cell run at the same time, from the start of
+    # the run (see run_concurrent): for cells that must wait a long time (", N minutes").
+    concurrent: bool = False
 
 
 def load_cells(fixtures: Path) -> list:
@@ -108,7 +114,8 @@ def load_cells(fixtures: Path) -> list:
                         expect_goroutines=bool(c.get("expect_goroutines", True)),
                         timeout_s=int(c.get("timeout_s", 30)), env=dict(c.get("env", {})),
                         skip_build_modes=[MODE_ALIASES.get(m, m)
-                                          for m in c.get("skip_build_modes", [])])
+                                          for m in c.get("skip_build_modes", [])],
+                        concurrent=bool(c.get("concurrent", False)))
         except (KeyError, TypeError, ValueError) as e:
             raise SystemExit(f"run.py: {path}: cell #{i}: {e!r}")
         if cell.trigger not in ("self", "sigquit"):
@@ -535,7 +542,10 @@ def run_env(cell: Cell, scratch: Path) -> dict:
 
 
 def run_cell(cell: Cell, binary: Path, scratch: Path, core_cfg: tuple, exps: list,
-             against: Optional[str], cmp_opts: dict, keep: bool) -> Outcome:
+             against: Optional[str], cmp_opts: dict, keep: bool,
+             post_lock: Optional[threading.Lock] = None) -> Outcome:
+    """Run one cell. With post_lock, everything after the process's death (core checks, parsing,
+    --against) is done holding it: concurrent cells take turns for the heavy part."""
     pattern, uses_pid, _ = core_cfg
     if scratch.exists():
         shutil.rmtree(scratch)
@@ -585,6 +595,19 @@ def run_cell(cell: Cell, binary: Path, scratch: Path, core_cfg: tuple, exps: lis
         th.join(5)
         if not th.is_alive():
             proc.stdout.close()
+    if post_lock is None:
+        return _check_cell(cell, scratch, core_cfg, exps, against, cmp_opts, keep, binary, proc, start,
+                           ready, timed_out, out, stderr_p)
+    with post_lock:
+        return _check_cell(cell, scratch, core_cfg, exps, against, cmp_opts, keep, binary, proc, start,
+                           ready, timed_out, out, stderr_p)
+
+
+def _check_cell(cell: Cell, scratch: Path, core_cfg: tuple, exps: list, against: Optional[str],
+                cmp_opts: dict, keep: bool, binary: Path, proc, start: float, ready, timed_out: bool,
+                out: Outcome, stderr_p: Path) -> Outcome:
+    """The checks of a cell whose process has died (or was killed)."""
+    pattern, uses_pid, _ = core_cfg
     if timed_out:
         what = (f"no '{READY_LINE}' on stdout" if cell.trigger == "sigquit" and not ready.is_set()
                 else "did not exit")
@@ -766,6 +789,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fixtures", default=str(REPO / "tests" / "fixtures"),
                     help="fixtures directory (default tests/fixtures of this repo)")
     ap.add_argument("--list", action="store_true", help="print the matrix and exit")
+    ap.add_argument("--skip-concurrent", action="store_true",
+                    help="leave out the cells marked \"concurrent\" in cells.json (long waits)")
     a = ap.parse_args(argv)
 
     t_start = time.monotonic()
@@ -779,6 +804,8 @@ def main(argv=None) -> int:
     wanted = csv(a.cells, [c.name for c in cells], "cell")
     if wanted is not None:
         cells = [c for c in cells if c.name in wanted]
+    if a.skip_concurrent:
+        cells = [c for c in cells if not c.concurrent]
     skipped = [f"{c.name} in mode {m}" for c in cells for m in modes if m in c.skip_build_modes]
     if skipped:
         log(f"# not applicable (cells.json skip_build_modes), per version: {'; '.join(skipped)}")
@@ -839,52 +866,83 @@ def main(argv=None) -> int:
     build_secs = 0.0
     run_root = cache_root() / "e2e" / "run"
     cmp_opts = {"ignore_minutes": a.ignore_minutes, "ignore_order": a.ignore_order}
+    # Serial cells run one at a time holding run_lock; concurrent cells (cells.json "concurrent")
+    # all start at once, in the background, as soon as their binary is built, and take run_lock
+    # only for their checks, between two serial cells: their long wait is spent once per run.
+    run_lock, log_lock = threading.Lock(), threading.Lock()
+    conc_cells = [c for c in cells if c.concurrent]
+    cells = [c for c in cells if not c.concurrent]
+
+    def one_cell(v, m, c, br, post_lock):
+        t0 = time.monotonic()
+        scratch = run_root / f"{v}-{m}-{c.name}"
+        binary = br.binaries.get(c.fixture)
+        bad_modes = [x for x in c.skip_build_modes if x not in MODES]
+        if global_error:
+            oc = Outcome(False, global_error)
+        elif bad_modes:
+            oc = Outcome(False, f"cells.json: skip_build_modes names unknown mode(s) "
+                         f"{', '.join(map(repr, bad_modes))} (modes: {', '.join(MODES)})")
+        elif binary is None:
+            oc = Outcome(False, br.errors.get(c.fixture, "not built"))
+        else:
+            try:
+                oc = run_cell(c, binary, scratch, core_cfg, exps[c.fixture], a.against,
+                              cmp_opts, a.keep, post_lock)
+            except Exception as e:   # a harness bug must not stop the matrix
+                oc = Outcome(False, f"harness error: {e!r}", dir=scratch)
+        secs = time.monotonic() - t0
+        word = "PASS" if oc.ok else "FAIL"
+        line = f"{word} {v} {m} {c.name} ({secs:.1f}s)"
+        if not oc.ok:
+            line += f" {oc.reason}"
+            if oc.dir is not None:
+                line += f" [kept: {oc.dir}]"
+        with log_lock:
+            log(line)
+            for n in oc.notes:
+                if not oc.ok or n.startswith("unknown") or n.startswith("..."):
+                    log(f"    {n}")
+            if a.keep and oc.dir is not None:
+                log(f"    binary: {binary}")
+                log(f"    stderr: {oc.dir / 'stderr'}")
+                log(f"    core:   {oc.core if oc.core else '(none)'}")
+            tally[v][0 if oc.ok else 1] += 1
+            if not oc.ok:
+                failures.append(f"{v} {m} {c.name}")
+
+    conc_jobs = [(v, m, c) for v in versions for m in modes for c in conc_cells
+                 if m not in c.skip_build_modes]
+    conc_pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(conc_jobs)))
+    starts = {"next": 0.0}
+    start_lock = threading.Lock()
+
+    def conc_task(v, m, c):
+        br = futures[(v, m)].result()
+        with start_lock:   # space the starts out
+            wait = starts["next"] - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            starts["next"] = time.monotonic() + CONCURRENT_STAGGER_S
+        one_cell(v, m, c, br, run_lock)
+    conc_futures = [conc_pool.submit(conc_task, v, m, c) for v, m, c in conc_jobs]
     try:
         for v in versions:
             for m in modes:
                 br = futures[(v, m)].result()
                 build_secs += br.seconds
                 if br.built:
-                    log(f"# built {v} {m}: {', '.join(br.built)} ({br.seconds:.1f}s)")
+                    with log_lock:
+                        log(f"# built {v} {m}: {', '.join(br.built)} ({br.seconds:.1f}s)")
                 for c in cells:
                     if m in c.skip_build_modes:
                         continue
-                    t0 = time.monotonic()
-                    scratch = run_root / f"{v}-{m}-{c.name}"
-                    binary = br.binaries.get(c.fixture)
-                    bad_modes = [x for x in c.skip_build_modes if x not in MODES]
-                    if global_error:
-                        oc = Outcome(False, global_error)
-                    elif bad_modes:
-                        oc = Outcome(False, f"cells.json: skip_build_modes names unknown mode(s) "
-                                     f"{', '.join(map(repr, bad_modes))} (modes: {', '.join(MODES)})")
-                    elif binary is None:
-                        oc = Outcome(False, br.errors.get(c.fixture, "not built"))
-                    else:
-                        try:
-                            oc = run_cell(c, binary, scratch, core_cfg, exps[c.fixture], a.against,
-                                          cmp_opts, a.keep)
-                        except Exception as e:   # a harness bug must not stop the matrix
-                            oc = Outcome(False, f"harness error: {e!r}", dir=scratch)
-                    secs = time.monotonic() - t0
-                    word = "PASS" if oc.ok else "FAIL"
-                    line = f"{word} {v} {m} {c.name} ({secs:.1f}s)"
-                    if not oc.ok:
-                        line += f" {oc.reason}"
-                        if oc.dir is not None:
-                            line += f" [kept: {oc.dir}]"
-                    log(line)
-                    for n in oc.notes:
-                        if not oc.ok or n.startswith("unknown") or n.startswith("..."):
-                            log(f"    {n}")
-                    if a.keep and oc.dir is not None:
-                        log(f"    binary: {binary}")
-                        log(f"    stderr: {oc.dir / 'stderr'}")
-                        log(f"    core:   {oc.core if oc.core else '(none)'}")
-                    tally[v][0 if oc.ok else 1] += 1
-                    if not oc.ok:
-                        failures.append(f"{v} {m} {c.name}")
+                    with run_lock:
+                        one_cell(v, m, c, br, None)
+        for f in conc_futures:
+            f.result()
     finally:
+        conc_pool.shutdown(wait=True, cancel_futures=True)
         pool.shutdown(wait=True, cancel_futures=True)
 
     passed = sum(t[0] for t in tally.values())
