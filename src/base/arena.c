@@ -29,6 +29,22 @@ void gp_arena_deinit(struct gp_arena *a)
 	gp_arena_init(a);
 }
 
+void gp_arena_reset(struct gp_arena *a)
+{
+	struct gp_arena_chunk *keep = a->head;
+	if (!keep)
+		return;
+	struct gp_arena_chunk *c = keep->next;
+	while (c) {
+		struct gp_arena_chunk *next = c->next;
+		free(c);
+		c = next;
+	}
+	keep->next = NULL; /* a->total stays a high-water mark */
+	a->cur = (char *)keep->data;
+	/* a->end still bounds the kept chunk: it is the newest, whose free space cur/end described */
+}
+
 void *gp_arena_alloc(struct gp_arena *a, size_t size, size_t align)
 {
 	if (align == 0)

@@ -22,6 +22,9 @@ struct gp_arena {
 
 void gp_arena_init(struct gp_arena *a);
 void gp_arena_deinit(struct gp_arena *a);
+/* Forget everything allocated, keeping the newest (largest) chunk for reuse: a scratch arena for
+ * one record at a time (the dump parser's goroutine being read). */
+void gp_arena_reset(struct gp_arena *a);
 
 /* size bytes aligned to align (a power of two, at most 64); contents undefined. size 0 is allowed
  * and returns a unique non-NULL pointer. */
