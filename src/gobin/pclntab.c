@@ -316,6 +316,8 @@ size_t gp_pclntab_inline_frames(const struct gp_pclntab *t, const struct gp_func
 		fr->inlined = 1;
 		fr->pc = pc;
 		gp_pclntab_funcline(t, f, pc, &fr->file, &fr->line);
+		fr->name_len = (uint32_t)strlen(fr->name);
+		fr->file_len = (uint32_t)strlen(fr->file);
 		pc = f->entry + (uint64_t)(int64_t)parent_pc;
 	}
 	struct gp_inline_frame *fr = &out[n++];
@@ -324,5 +326,7 @@ size_t gp_pclntab_inline_frames(const struct gp_pclntab *t, const struct gp_func
 	fr->inlined = 0;
 	fr->pc = pc;
 	gp_pclntab_funcline(t, f, pc, &fr->file, &fr->line);
+	fr->name_len = (uint32_t)strlen(fr->name);
+	fr->file_len = (uint32_t)strlen(fr->file);
 	return n;
 }

@@ -65,6 +65,8 @@ struct gp_inline_frame {
 	uint8_t funcid;
 	const char *file;     /* "?" when unknown */
 	int32_t line;         /* 0 when unknown */
+	uint32_t name_len, file_len; /* strlen of name and file (kept with cached frames: printers
+	                              * need them for every frame they write) */
 	int inlined;          /* 1 for inlined frames, 0 for the physical function (last) */
 	uint64_t pc;          /* link-time pc the position was looked up at: the pc given for the
 	                       * innermost frame, the parentPc of the call inlined into it for the others */

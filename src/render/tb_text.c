@@ -7,23 +7,23 @@
 static void text_frame(void *ctx, const struct gp_tb_frame *f)
 {
 	struct gp_tout *out = ctx;
-	tout_str(out, f->print_name);
+	tout_mem(out, f->print_name, f->print_name_len);
 	tout_char(out, '(');
-	tout_str(out, f->args);
-	tout_str(out, ")\n\t");
-	tout_str(out, f->file);
+	tout_mem(out, f->args, f->args_len);
+	tout_lit(out, ")\n\t");
+	tout_mem(out, f->file, f->file_len);
 	tout_char(out, ':');
 	tout_dec(out, f->line);
 	if (f->print_offset) {
-		tout_str(out, " +");
+		tout_lit(out, " +");
 		tout_hex(out, f->pc - f->entry);
 	}
 	if (f->print_fpsp) {
-		tout_str(out, " fp=");
+		tout_lit(out, " fp=");
 		tout_hex(out, f->fp);
-		tout_str(out, " sp=");
+		tout_lit(out, " sp=");
 		tout_hex(out, f->sp);
-		tout_str(out, " pc=");
+		tout_lit(out, " pc=");
 		tout_hex(out, f->pc);
 	}
 	tout_char(out, '\n');
@@ -43,18 +43,18 @@ static void text_elided(void *ctx, int n)
 static void text_created_by(void *ctx, const struct gp_tb_created *c)
 {
 	struct gp_tout *out = ctx;
-	tout_str(out, "created by ");
-	tout_str(out, c->print_name);
+	tout_lit(out, "created by ");
+	tout_mem(out, c->print_name, c->print_name_len);
 	if (c->goid) {
-		tout_str(out, " in goroutine ");
+		tout_lit(out, " in goroutine ");
 		tout_dec(out, (int64_t)c->goid);
 	}
-	tout_str(out, "\n\t");
-	tout_str(out, c->file);
+	tout_lit(out, "\n\t");
+	tout_mem(out, c->file, c->file_len);
 	tout_char(out, ':');
 	tout_dec(out, c->line);
 	if (c->pc > c->entry) {
-		tout_str(out, " +");
+		tout_lit(out, " +");
 		tout_hex(out, c->pc - c->entry);
 	}
 	tout_char(out, '\n');

@@ -36,6 +36,9 @@ static inline void tout_str(struct gp_tout *o, const char *s)
 	tout_mem(o, s, strlen(s));
 }
 
+/* A string literal, its length known at compile time. */
+#define tout_lit(o, s) tout_mem((o), (s), sizeof(s) - 1)
+
 static inline void tout_char(struct gp_tout *o, char c)
 {
 	if (o->len == GP_TOUT_SIZE)
@@ -43,18 +46,26 @@ static inline void tout_char(struct gp_tout *o, char c)
 	o->buf[o->len++] = c;
 }
 
-/* "0x" + lowercase hex, no leading zeros (the runtime's hex()). */
+/* Room for n more bytes (n <= GP_TOUT_SIZE). */
+static inline char *tout_room(struct gp_tout *o, size_t n)
+{
+	if (o->len + n > GP_TOUT_SIZE)
+		gp_tout_flush(o);
+	return o->buf + o->len;
+}
+
+/* "0x" + lowercase hex, no leading zeros (the runtime's hex()); written in place. */
 static inline void tout_hex(struct gp_tout *o, uint64_t v)
 {
-	char b[18];
-	int i = 18;
-	do {
-		b[--i] = "0123456789abcdef"[v & 15];
+	int digits = v ? (67 - __builtin_clzll(v)) / 4 : 1;
+	char *p = tout_room(o, 18);
+	p[0] = '0';
+	p[1] = 'x';
+	for (int i = digits + 1; i >= 2; i--) {
+		p[i] = "0123456789abcdef"[v & 15];
 		v >>= 4;
-	} while (v);
-	b[--i] = 'x';
-	b[--i] = '0';
-	tout_mem(o, b + i, (size_t)(18 - i));
+	}
+	o->len += (size_t)digits + 2;
 }
 
 static inline void tout_dec(struct gp_tout *o, int64_t v)
@@ -68,7 +79,10 @@ static inline void tout_dec(struct gp_tout *o, int64_t v)
 	} while (u);
 	if (v < 0)
 		b[--i] = '-';
-	tout_mem(o, b + i, (size_t)(21 - i));
+	char *p = tout_room(o, 21);
+	for (int k = i; k < 21; k++)
+		*p++ = b[k];
+	o->len += (size_t)(21 - i);
 }
 
 #endif

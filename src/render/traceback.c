@@ -8,16 +8,29 @@
 
 enum { INNER_FRAMES = 50, OUTER_FRAMES = 50, MAX_FRAMES_119 = 100, MAX_INLINE = 128 };
 
+/* gp_tb_funcname for a name of known length; *out_len gets the result's length. */
+static const char *funcname_n(const struct gp_tb_ctx *c, const char *name, size_t len, char *buf, size_t n,
+			      size_t *out_len)
+{
+	if (len == 15 && !memcmp(name, "runtime.gopanic", 15)) {
+		*out_len = 5;
+		return "panic";
+	}
+	const char *i = c->b->bi.v.minor >= 21 ? memchr(name, '[', len) : NULL;
+	const char *j = i ? strrchr(name, ']') : NULL;
+	if (!i || !j || j <= i) {
+		*out_len = len;
+		return name;
+	}
+	int k = snprintf(buf, n, "%.*s[...]%s", (int)(i - name), name, j + 1);
+	*out_len = k < 0 ? 0 : (size_t)k >= n ? n - 1 : (size_t)k;
+	return buf;
+}
+
 const char *gp_tb_funcname(const struct gp_tb_ctx *c, const char *name, char *buf, size_t n)
 {
-	if (!strcmp(name, "runtime.gopanic"))
-		return "panic";
-	const char *i = c->b->bi.v.minor >= 21 ? strchr(name, '[') : NULL;
-	const char *j = i ? strrchr(name, ']') : NULL;
-	if (!i || !j || j <= i)
-		return name;
-	snprintf(buf, n, "%.*s[...]%s", (int)(i - name), name, j + 1);
-	return buf;
+	size_t len;
+	return funcname_n(c, name, strlen(name), buf, n, &len);
 }
 
 /* isExportedRuntime: Go 1.24 also counts exported methods of exported runtime types. */
@@ -69,9 +82,8 @@ struct sbuf {
 	size_t n, len;
 };
 
-static void sb_puts(struct sbuf *b, const char *s)
+static void sb_mem(struct sbuf *b, const char *s, size_t k)
 {
-	size_t k = strlen(s);
 	if (b->len + k >= b->n)
 		k = b->n - 1 - b->len;
 	memcpy(b->p + b->len, s, k);
@@ -79,18 +91,19 @@ static void sb_puts(struct sbuf *b, const char *s)
 	b->p[b->len] = '\0';
 }
 
+#define sb_lit(b, s) sb_mem((b), (s), sizeof(s) - 1)
+
 static void sb_hex(struct sbuf *b, uint64_t x)
 {
-	char t[19];
+	char t[18];
 	int i = 18;
-	t[18] = '\0';
 	do {
 		t[--i] = "0123456789abcdef"[x & 15];
 		x >>= 4;
 	} while (x);
 	t[--i] = 'x';
 	t[--i] = '0';
-	sb_puts(b, t + i);
+	sb_mem(b, t + i, (size_t)(18 - i));
 }
 
 /* printArgs: the ArgInfo byte program of f, values read at argp, liveness at pc (link-time). */
@@ -113,42 +126,50 @@ static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint
 	unsigned start_off = live && live_avail ? live[0] : 0xff;
 	int start = 1;
 	unsigned slot = 0;
+	/* Offsets are one byte: one lookup for the whole argument area, per-value lookups only when
+	 * the area runs past the end of what the core holds. */
+	const unsigned char *area = NULL;
+	int area_tried = 0;
 	for (size_t pi = 0; pi < avail;) {
 		unsigned o = p[pi++];
 		if (o == END_SEQ)
 			break;
 		if (o == START_AGG) {
 			if (!start)
-				sb_puts(out, ", ");
-			sb_puts(out, "{");
+				sb_lit(out, ", ");
+			sb_lit(out, "{");
 			start = 1;
 			continue;
 		}
 		if (o == END_AGG) {
-			sb_puts(out, "}");
+			sb_lit(out, "}");
 		} else if (o == DOTDOTDOT) {
 			if (!start)
-				sb_puts(out, ", ");
-			sb_puts(out, "...");
+				sb_lit(out, ", ");
+			sb_lit(out, "...");
 		} else if (o == OFFSET_TOO_LARGE) {
 			if (!start)
-				sb_puts(out, ", ");
-			sb_puts(out, "_");
+				sb_lit(out, ", ");
+			sb_lit(out, "_");
 		} else {
 			if (!start)
-				sb_puts(out, ", ");
+				sb_lit(out, ", ");
 			if (pi >= avail)
 				break;
 			unsigned sz = p[pi++];
 			uint64_t x = 0;
-			const void *v = gp_target_ptr(c->t, argp + o, 8);
+			if (!area_tried) {
+				area = gp_target_ptr(c->t, argp, 256 + 8);
+				area_tried = 1;
+			}
+			const void *v = area ? area + o : gp_target_ptr(c->t, argp + o, 8);
 			if (v) {
 				memcpy(&x, v, 8);
 				if (sz < 8)
 					x = sz ? x << (64 - sz * 8) >> (64 - sz * 8) : 0;
 				sb_hex(out, x);
 			} else {
-				sb_puts(out, "<unreadable>");
+				sb_lit(out, "<unreadable>");
 			}
 			int is_live = 1;
 			if (live && live_idx > 0 && o >= start_off) {
@@ -156,7 +177,7 @@ static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint
 				is_live = k < live_avail && (live[k] & (1u << (slot % 8)));
 			}
 			if (!is_live)
-				sb_puts(out, "?");
+				sb_lit(out, "?");
 			if (o >= start_off)
 				slot++;
 		}
@@ -185,19 +206,21 @@ static const struct gp_inline_frame *sym_at(const struct gp_tb_ctx *c, const str
 
 /* Emit a logical frame. fr is the physical frame; for inlined frames only name/file/line matter. */
 static void emit_frame(const struct gp_tb_ctx *c, const struct gp_tb_start *s, const struct gp_stkframe *fr,
-		       const struct gp_inline_frame *lf, const char *name, const char *print_name, int32_t live_idx)
+		       const struct gp_inline_frame *lf, const char *name, const char *print_name,
+		       size_t print_name_len, int32_t live_idx)
 {
 	char args[1024];
 	args[0] = '\0';
 	struct sbuf ab = {args, sizeof(args), 0};
 	if (lf->inlined)
-		sb_puts(&ab, "...");
+		sb_lit(&ab, "...");
 	else
 		format_args(c, &fr->fn, fr->argp, live_idx, &ab);
 	struct gp_tb_frame f = {
 		.name = name, .print_name = print_name, .inlined = lf->inlined, .args = args,
 		.file = lf->file, .line = lf->line, .pc = fr->pc, .entry = fr->entry, .sp = fr->sp, .fp = fr->fp,
 		.print_offset = !lf->inlined && fr->pc > fr->entry, .print_fpsp = !lf->inlined && s->print_fpsp,
+		.print_name_len = print_name_len, .args_len = ab.len, .file_len = lf->file_len,
 	};
 	c->sink->frame(c->sink->ctx, &f);
 }
@@ -258,11 +281,10 @@ static int commit(struct tb2 *st)
 /* next(), printing an unwinding error the way the runtime does as soon as it happens. */
 static void advance(const struct gp_tb_ctx *c, const struct gp_tb_start *s, struct gp_unwinder *u)
 {
-	/* names point into the mapped executable: the pointer outlives the frame */
-	const char *callee = u->frame.fn.name_off ? gp_pclntab_funcname(&c->b->pcln, &u->frame.fn) : "";
+	struct gp_func callee = u->frame.fn; /* named only if the step fails */
 	gp_unwind_next(u);
 	if (u->error)
-		print_unwind_error(c, s, u, callee);
+		print_unwind_error(c, s, u, callee.name_off ? gp_pclntab_funcname(&c->b->pcln, &callee) : "");
 }
 
 static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, struct gp_unwinder *u, int show_rt,
@@ -281,7 +303,8 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 			int callee = u->callee_funcid;
 			u->callee_funcid = lf[k].funcid;
 			/* runtime.funcname returns "" for nameOff 0 (physical frames only) */
-			const char *name = !lf[k].inlined && fr->fn.name_off == 0 ? "" : lf[k].name;
+			int noname = !lf[k].inlined && fr->fn.name_off == 0;
+			const char *name = noname ? "" : lf[k].name;
 			if (!(show_rt || s->force_show || show_func(c, name, lf[k].funcid, st.n == 0, callee)))
 				continue;
 			int pr = commit(&st);
@@ -293,7 +316,9 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 			if (!pr)
 				continue;
 			char nb[1024];
-			emit_frame(c, s, fr, &lf[k], name, gp_tb_funcname(c, name, nb, sizeof(nb)), live);
+			size_t pl;
+			const char *pn = funcname_n(c, name, noname ? 0 : lf[k].name_len, nb, sizeof(nb), &pl);
+			emit_frame(c, s, fr, &lf[k], name, pn, pl, live);
 		}
 	}
 	*n_out = st.n;
@@ -347,7 +372,7 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		const struct gp_inline_frame *lf = sym_at(c, &fr->fn, tracepc, buf, &nl, &live, &live_outer);
 		for (size_t k = 0; k + 1 < nl; k++) {
 			if (show_rt || s->force_show || show_func(c, lf[k].name, lf[k].funcid, nprint == 0, last_id)) {
-				emit_frame(c, s, fr, &lf[k], lf[k].name, lf[k].name, live); /* 1.19: raw name */
+				emit_frame(c, s, fr, &lf[k], lf[k].name, lf[k].name, lf[k].name_len, live); /* 1.19: raw name */
 				nprint++;
 			}
 			last_id = lf[k].funcid;
@@ -357,7 +382,8 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		if (show_rt || s->force_show || show_func(c, name, fr->fn.funcid, nprint == 0, last_id)) {
 			/* Go 1.19's inline loop leaves tracepc at the outermost call site's parentPc, and
 			 * printArgs reads the argument liveness there (gentraceback). */
-			emit_frame(c, s, fr, ph, name, !strcmp(name, "runtime.gopanic") ? "panic" : name, live_outer);
+			int panic = !strcmp(name, "runtime.gopanic");
+			emit_frame(c, s, fr, ph, name, panic ? "panic" : name, panic ? 5 : strlen(name), live_outer);
 			nprint++;
 		}
 		last_id = fr->fn.funcid;
@@ -367,22 +393,40 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 
 void gp_tb_print_created_by(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 {
-	struct gp_func f;
+	struct gp_func fbuf;
+	const struct gp_func *f = &fbuf;
 	uint64_t pc = s->gopc;
-	if (gp_pclntab_findfunc(&c->b->pcln, pc - c->t->bias, &f) != 0 || s->goid == 1)
+	if (s->goid == 1)
 		return;
-	const char *name = f.name_off == 0 ? "" : gp_pclntab_funcname(&c->b->pcln, &f);
-	if (!(s->force_show || show_func(c, name, f.funcid, 0, c->ids->normal)))
+	/* Goroutines share a few creation sites: through the cache when there is one. */
+	const struct gp_pcframe *pf = c->cache ? gp_pccache_frame(c->cache, pc - c->t->bias) : NULL;
+	if (pf)
+		f = &pf->fn;
+	else if (c->cache || gp_pclntab_findfunc(&c->b->pcln, pc - c->t->bias, &fbuf) != 0)
 		return;
-	uint64_t entry = f.entry + c->t->bias;
+	const char *name = f->name_off == 0 ? "" : gp_pclntab_funcname(&c->b->pcln, f);
+	if (!(s->force_show || show_func(c, name, f->funcid, 0, c->ids->normal)))
+		return;
+	uint64_t entry = f->entry + c->t->bias;
 	char nb[1024];
+	size_t name_len = strlen(name), pl = name_len;
 	struct gp_tb_created cb = {
 		.name = name,
-		.print_name = c->b->bi.v.minor >= 21 ? gp_tb_funcname(c, name, nb, sizeof(nb)) : name,
+		.print_name = c->b->bi.v.minor >= 21 ? funcname_n(c, name, name_len, nb, sizeof(nb), &pl) : name,
 		.pc = pc, .entry = entry,
 		.goid = c->b->bi.v.minor >= 21 ? s->parent_goid : 0,
 	};
-	gp_pclntab_funcline(&c->b->pcln, &f, (pc > entry ? pc - 1 : pc) - c->t->bias, &cb.file, &cb.line);
+	cb.print_name_len = pl;
+	uint64_t linepc = (pc > entry ? pc - 1 : pc) - c->t->bias;
+	const struct gp_pcsym *e = c->cache ? gp_pccache_sym(c->cache, f, linepc) : NULL;
+	if (e) { /* funcline at linepc: the innermost entry of the inline chain at linepc */
+		cb.file = e->lf[0].file;
+		cb.line = e->lf[0].line;
+		cb.file_len = e->lf[0].file_len;
+	} else {
+		gp_pclntab_funcline(&c->b->pcln, f, linepc, &cb.file, &cb.line);
+		cb.file_len = strlen(cb.file);
+	}
 	c->sink->created_by(c->sink->ctx, &cb);
 }
 
@@ -438,8 +482,9 @@ void gp_tb_print_ancestors(const struct gp_tb_ctx *c, const struct gp_tb_start *
 				.print_name = minor >= 21 ? gp_tb_funcname(c, name, nb, sizeof(nb))
 							  : (!strcmp(name, "runtime.gopanic") ? "panic" : name),
 				.inlined = 1, .args = "...", .file = lf[0].file, .line = lf[0].line,
-				.pc = pc, .entry = entry, .print_offset = pc > entry,
+				.pc = pc, .entry = entry, .print_offset = pc > entry, .args_len = 3, .file_len = lf[0].file_len,
 			};
+			fr.print_name_len = strlen(fr.print_name);
 			c->sink->frame(c->sink->ctx, &fr);
 		}
 		if (pcs[1] == max_pcs)

@@ -31,6 +31,7 @@ struct gp_tb_frame {
 	uint64_t sp, fp;
 	int print_offset;        /* physical frame with pc > entry */
 	int print_fpsp;
+	size_t print_name_len, args_len, file_len; /* strlen of print_name, args and file */
 };
 
 struct gp_tb_created {
@@ -38,6 +39,7 @@ struct gp_tb_created {
 	int32_t line;
 	uint64_t pc, entry;
 	uint64_t goid;           /* 0: the runtime prints no " in goroutine N" */
+	size_t print_name_len, file_len;
 };
 
 /* Where frames go: text (tb_text.c) or JSON. */
