@@ -97,6 +97,17 @@ class Cell:
     # The processes of every (version, mode) of this cell run at the same time, from the start of
     # the run (see run_concurrent): for cells that must wait a long time (", N minutes").
     concurrent: bool = False
+    # A test binary (`go test -c`), for what only works in tests (testing/synctest); run it with
+    # args such as -test.run=^TestX$.
+    go_test: bool = False
+    min_version: Optional[str] = None   # the cell applies from this Go version on ("1.25")
+
+    def applies_to(self, version: str) -> bool:
+        return self.min_version is None or vkey(version) >= vkey(self.min_version)
+
+
+def vkey(version: str) -> tuple:
+    return tuple(int(x) for x in version.split("."))
 
 
 def load_cells(fixtures: Path) -> list:
@@ -115,7 +126,8 @@ def load_cells(fixtures: Path) -> list:
                         timeout_s=int(c.get("timeout_s", 30)), env=dict(c.get("env", {})),
                         skip_build_modes=[MODE_ALIASES.get(m, m)
                                           for m in c.get("skip_build_modes", [])],
-                        concurrent=bool(c.get("concurrent", False)))
+                        concurrent=bool(c.get("concurrent", False)),
+                        go_test=bool(c.get("go_test", False)), min_version=c.get("min_version"))
         except (KeyError, TypeError, ValueError) as e:
             raise SystemExit(f"run.py: {path}: cell #{i}: {e!r}")
         if cell.trigger not in ("self", "sigquit"):
@@ -321,8 +333,10 @@ class BuildResult:
 
 
 def build_group(version: str, goroot: Optional[Path], tc_error: Optional[str], mode: str,
-                fixtures: Path, wanted: dict, all_fixture_dirs: set) -> BuildResult:
-    """Build the fixtures `wanted` ({fixture: cgo}) for one (version, mode); cached by stamp."""
+                fixtures: Path, wanted: dict, all_fixture_dirs: set,
+                go_tests: frozenset = frozenset()) -> BuildResult:
+    """Build the fixtures `wanted` ({fixture: cgo}) for one (version, mode); cached by stamp.
+    Fixtures in go_tests are test binaries, each built by its own `go test -c`."""
     t0 = time.monotonic()
     res = BuildResult()
     if goroot is None:
@@ -348,14 +362,19 @@ def build_group(version: str, goroot: Optional[Path], tc_error: Optional[str], m
                 continue
         except OSError:
             pass
-        groups.setdefault(cgo, []).append(fx)
-    for cgo, fxs in sorted(groups.items()):
+        groups.setdefault((cgo, fx if fx in go_tests else ""), []).append(fx)
+    for (cgo, test_fx), fxs in sorted(groups.items()):
         env = go_env(version, goroot, cgo)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=outdir))
         try:
-            cmd = [str(goroot / "bin" / "go"), "build", "-o", str(tmp) + "/", *flags,
-                   *("./" + fx for fx in fxs)]
-            logf = outdir / f"build-{'cgo' if cgo else 'nocgo'}.log"
+            if test_fx:
+                cmd = [str(goroot / "bin" / "go"), "test", "-c", "-o", str(tmp / test_fx), *flags,
+                       "./" + test_fx]
+                logf = outdir / f"build-test-{test_fx}.log"
+            else:
+                cmd = [str(goroot / "bin" / "go"), "build", "-o", str(tmp) + "/", *flags,
+                       *("./" + fx for fx in fxs)]
+                logf = outdir / f"build-{'cgo' if cgo else 'nocgo'}.log"
             r = subprocess.run(cmd, cwd=fixtures, env=env, capture_output=True, text=True)
             with open(logf, "w") as lf:
                 lf.write("$ " + " ".join(shlex.quote(a) for a in cmd) + "\n")
@@ -809,11 +828,18 @@ def main(argv=None) -> int:
     skipped = [f"{c.name} in mode {m}" for c in cells for m in modes if m in c.skip_build_modes]
     if skipped:
         log(f"# not applicable (cells.json skip_build_modes), per version: {'; '.join(skipped)}")
+    too_old = [f"{c.name} before Go {c.min_version}" for c in cells
+               if any(not c.applies_to(v) for v in versions)]
+    if too_old:
+        log(f"# not applicable (cells.json min_version): {'; '.join(too_old)}")
+
+    def fx_applies(fx, v):   # some selected cell of fixture fx applies to version v
+        return any(c.fixture == fx and c.applies_to(v) for c in cells)
     if a.list:
         for v in versions:
             for m in modes:
                 for c in cells:
-                    if m in c.skip_build_modes:
+                    if m in c.skip_build_modes or not c.applies_to(v):
                         continue
                     log(f"{v} {m} {c.name}  ({c.fixture} {' '.join(c.args)}; trigger {c.trigger})")
         return 0
@@ -851,8 +877,9 @@ def main(argv=None) -> int:
 
     def build_locked(v, m):
         with vlocks[v]:
-            return build_group(v, roots.get(v), tc_errors.get(v), m, fixtures, fx_wanted[m],
-                               all_fixture_dirs)
+            return build_group(v, roots.get(v), tc_errors.get(v), m, fixtures,
+                               {fx: cgo for fx, cgo in fx_wanted[m].items() if fx_applies(fx, v)},
+                               all_fixture_dirs, frozenset(c.fixture for c in cells if c.go_test))
     futures = {}
     width = max(1, a.jobs)
     for k in range(0, len(versions), width):
@@ -912,7 +939,7 @@ def main(argv=None) -> int:
                 failures.append(f"{v} {m} {c.name}")
 
     conc_jobs = [(v, m, c) for v in versions for m in modes for c in conc_cells
-                 if m not in c.skip_build_modes]
+                 if m not in c.skip_build_modes and c.applies_to(v)]
     conc_pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(conc_jobs)))
     starts = {"next": 0.0}
     start_lock = threading.Lock()
@@ -935,7 +962,7 @@ def main(argv=None) -> int:
                     with log_lock:
                         log(f"# built {v} {m}: {', '.join(br.built)} ({br.seconds:.1f}s)")
                 for c in cells:
-                    if m in c.skip_build_modes:
+                    if m in c.skip_build_modes or not c.applies_to(v):
                         continue
                     with run_lock:
                         one_cell(v, m, c, br, None)
