@@ -11,22 +11,18 @@ static inline uint64_t hmix(uint64_t h, uint64_t v)
 	return h ^ (h >> 29);
 }
 
-static uint64_t hbytes(uint64_t h, const char *p, size_t n)
+/* A cheap digest of a string for the identity hash: its length and first and last 8 bytes (the
+ * candidates are compared in full, so the hash only has to spread them). */
+static uint64_t hstr(uint64_t h, const char *p, size_t n)
 {
-	h = hmix(h, n);
-	while (n >= 8) {
-		uint64_t v;
-		memcpy(&v, p, 8);
-		h = hmix(h, v);
-		p += 8;
-		n -= 8;
+	uint64_t a = 0, b = 0;
+	if (n >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + n - 8, 8);
+	} else if (n) {
+		memcpy(&a, p, n);
 	}
-	if (n) {
-		uint64_t v = 0;
-		memcpy(&v, p, n);
-		h = hmix(h, v);
-	}
-	return h;
+	return hmix(hmix(hmix(h, n), a), b);
 }
 
 /* The stack of a goroutine block: its items up to its first ancestor section. */
@@ -40,13 +36,13 @@ static size_t own_items(const struct gp_mg *g)
 
 static uint64_t identity_hash(const struct gp_mg *g, size_t n)
 {
-	uint64_t h = hbytes((uint64_t)g->kind, g->status.p, g->status.n);
+	uint64_t h = hstr((uint64_t)g->kind, g->status.p, g->status.n);
 	for (size_t i = 0; i < n; i++) {
 		const struct gp_mitem *it = &g->items[i];
 		switch (it->kind) {
 		case GP_MI_FRAME:
 		case GP_MI_CREATED_BY:
-			h = hbytes(h ^ it->kind, it->func.p, it->func.n); /* files are compared, not hashed */
+			h = hstr(h ^ it->kind, it->func.p, it->func.n); /* files are compared, not hashed */
 			h = hmix(h, (uint64_t)it->line);
 			break;
 		case GP_MI_ELIDED:
@@ -162,6 +158,27 @@ static int rehash(struct gp_buckets *bs)
 /* Add goid to the seen set; 0 if it was there already. */
 static int seen_add(struct gp_buckets *bs, uint64_t goid, struct gp_err **err)
 {
+	if (goid < GP_BUCKETS_BITMAP_MAX) {
+		if (goid >= bs->nbits) {
+			size_t nb = bs->nbits ? bs->nbits : 1 << 16;
+			while (nb <= goid)
+				nb *= 2;
+			uint64_t *bits = GP_NEWN(bs->a, uint64_t, nb / 64);
+			if (!bits) {
+				*err = &gp_err_nomem;
+				return 0;
+			}
+			if (bs->nbits)
+				memcpy(bits, bs->bits, bs->nbits / 8);
+			bs->bits = bits;
+			bs->nbits = nb;
+		}
+		uint64_t m = 1ull << (goid & 63), *w = &bs->bits[goid / 64];
+		if (*w & m)
+			return 0;
+		*w |= m;
+		return 1;
+	}
 	if ((bs->seen_n + 1) * 2 > bs->seen_mask + 1) {
 		size_t size = (bs->seen_mask + 1) * 2;
 		uint64_t *s = GP_NEWN(bs->a, uint64_t, size);

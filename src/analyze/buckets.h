@@ -53,9 +53,15 @@ struct gp_buckets {
 	uint64_t goroutines;        /* distinct goroutines (+ pprof record counts) */
 	uint64_t duplicates;        /* goroutine blocks whose id was already seen */
 	uint64_t m_stacks;          /* goroutine 0 and "runtime stack:" blocks */
-	uint64_t *seen;             /* set of goroutine ids (0 = empty slot) */
+	uint64_t *bits;             /* goroutine ids seen, below GP_BUCKETS_BITMAP_MAX: a bitmap */
+	size_t nbits;
+	uint64_t *seen;             /* the larger ones: an open hash set (0 = empty slot) */
 	size_t seen_mask, seen_n;
 };
+
+/* Ids are dense small integers in practice: a bitmap (at most 16 MiB) answers "seen before?" from
+ * the cache, where a hash set misses it for every goroutine. */
+enum { GP_BUCKETS_BITMAP_MAX = 1 << 27 };
 
 struct gp_err *gp_buckets_init(struct gp_buckets *bs, struct gp_arena *a) GP_MUST_USE;
 /* Count one goroutine block / pprof record. Copies what it keeps. */

@@ -51,21 +51,33 @@ static size_t digits(const char *p, size_t n)
 	return i;
 }
 
-static const char *memmem_sv(struct gp_sv h, const char *needle)
+/* First occurrence of needle (at least 2 bytes) in h: memchr for its first byte, then a compare
+ * (glibc's memmem costs more to set up than these short header searches take). */
+static const char *find(struct gp_sv h, const char *needle)
 {
-	return memmem(h.p, h.n, needle, strlen(needle));
+	size_t n = strlen(needle);
+	const char *p = h.p, *end = h.p + h.n;
+	while (p && (size_t)(end - p) >= n) {
+		p = memchr(p, needle[0], (size_t)(end - p) - n + 1);
+		if (!p)
+			return NULL;
+		if (!memcmp(p + 1, needle + 1, n - 1))
+			return p;
+		p++;
+	}
+	return NULL;
 }
 
 /* status_raw → status, flags, minutes, locked, labels (Go 1.26 puts labels inside the brackets). */
 static void parse_status(struct gp_mg *g)
 {
 	struct gp_sv s = g->status_raw;
-	const char *lab = memmem_sv(s, " labels:{");
+	const char *lab = find(s, " labels:{");
 	if (lab && s.n && s.p[s.n - 1] == '}') {
 		g->labels = gp_sv_make(lab + 1, (size_t)(s.p + s.n - lab - 1));
 		s.n = (size_t)(lab - s.p);
 	}
-	const char *comma = memmem_sv(s, ", ");
+	const char *comma = find(s, ", ");
 	struct gp_sv st = comma ? gp_sv_make(s.p, (size_t)(comma - s.p)) : s;
 	for (;;) {
 		static const char *const flags[] = {" (scan)", " (leaked)", " (durable)"};
@@ -88,7 +100,7 @@ static void parse_status(struct gp_mg *g)
 	g->status = st;
 	while (comma) {
 		const char *p = comma + 2, *end = s.p + s.n;
-		comma = memmem(p, (size_t)(end - p), ", ", 2);
+		comma = find(gp_sv_make(p, (size_t)(end - p)), ", ");
 		struct gp_sv part = gp_sv_make(p, (size_t)((comma ? comma : end) - p));
 		uint64_t m;
 		size_t d = digits(part.p, part.n);
@@ -110,7 +122,7 @@ int gp_dg_header(struct gp_sv line, struct gp_mg *g)
 		return 0;
 	i += d;
 	struct gp_sv rest = gp_sv_sub(line, i, line.n - 1); /* without the final ':' */
-	const char *open = memmem_sv(rest, " [");
+	const char *open = find(rest, " [");
 	if (!open)
 		return 0;
 	struct gp_sv mid = gp_sv_make(rest.p, (size_t)(open - rest.p));
@@ -122,7 +134,7 @@ int gp_dg_header(struct gp_sv line, struct gp_mg *g)
 		status_raw = gp_sv_make(b, (size_t)(end - 1 - b));
 		after = gp_sv_make(end, 0);
 	} else {
-		const char *close = memmem(b, (size_t)(end - b), "] {", 3);
+		const char *close = find(gp_sv_make(b, (size_t)(end - b)), "] {");
 		if (!close || end[-1] != '}')
 			return 0;
 		status_raw = gp_sv_make(b, (size_t)(close - b));
@@ -158,18 +170,39 @@ int gp_dg_funcline(struct gp_sv line, struct gp_mitem *it)
 	return 1;
 }
 
-/* s ends with "<key>0x<hex>": take it off s. */
-static int take_hex_suffix(struct gp_sv *s, const char *key, uint64_t *v)
+/* The canonical hex number "0x.." that ends at e (exclusive), read leftwards, no further left than b.
+ * Returns where its "0x" starts, or NULL. (File lines are parsed from their end: one pass, no search.) */
+static const char *hex_back(const char *b, const char *e, uint64_t *v)
 {
-	size_t kn = strlen(key);
-	const char *sp = memrchr(s->p, ' ', s->n);
-	if (!sp)
-		return 0;
-	struct gp_sv tok = gp_sv_make(sp + 1, (size_t)(s->p + s->n - sp - 1));
-	if (tok.n <= kn || memcmp(tok.p, key, kn) != 0 || !gp_dg_hex(gp_sv_sub(tok, kn, tok.n), v))
-		return 0;
-	s->n = (size_t)(sp - s->p);
-	return 1;
+	const char *p = e;
+	uint64_t x = 0;
+	unsigned sh = 0;
+	while (p > b) {
+		char c = p[-1];
+		unsigned d;
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			break;
+		if (sh >= 64)
+			return NULL;
+		x |= (uint64_t)d << sh;
+		sh += 4;
+		p--;
+	}
+	if (p == e || p - b < 2 || p[-1] != 'x' || p[-2] != '0' || (p[0] == '0' && e - p != 1))
+		return NULL;
+	*v = x;
+	return p - 2;
+}
+
+/* b..e ends with "<key>0x<hex>" (key of 4 chars, e.g. " pc="): its start, or NULL. */
+static const char *keyed_hex_back(const char *b, const char *e, const char key[4], uint64_t *v)
+{
+	const char *q = hex_back(b, e, v);
+	return q && q - b >= 4 && !memcmp(q - 4, key, 4) ? q - 4 : NULL;
 }
 
 /* "file:line" → it->file, it->line. */
@@ -200,23 +233,23 @@ int gp_dg_fileline(struct gp_sv line, struct gp_mitem *it)
 {
 	if (line.n < 4 || line.p[0] != '\t')
 		return 0;
-	struct gp_sv s = gp_sv_sub(line, 1, line.n);
-	uint64_t fp, sp, pc, off;
+	const char *b = line.p + 1, *e = line.p + line.n, *q, *q2, *q3;
+	uint64_t fp = 0, sp = 0, pc = 0, off = 0;
 	it->has_fpsp = 0;
 	it->has_off = 0;
-	struct gp_sv t = s;
-	if (take_hex_suffix(&t, "pc=", &pc) && take_hex_suffix(&t, "sp=", &sp) && take_hex_suffix(&t, "fp=", &fp)) {
+	it->off = it->fp = it->sp = it->pc = 0;
+	if ((q = keyed_hex_back(b, e, " pc=", &pc)) && (q2 = keyed_hex_back(b, q, " sp=", &sp)) &&
+	    (q3 = keyed_hex_back(b, q2, " fp=", &fp))) {
 		it->has_fpsp = 1;
 		it->fp = fp, it->sp = sp, it->pc = pc;
-		s = t;
+		e = q3;
 	}
-	t = s;
-	if (take_hex_suffix(&t, "+", &off) && off) {
+	if ((q = hex_back(b, e, &off)) && off && q - b >= 2 && q[-1] == '+' && q[-2] == ' ') {
 		it->has_off = 1;
 		it->off = off;
-		s = t;
+		e = q - 2;
 	}
-	return file_colon_line(s, it);
+	return file_colon_line(gp_sv_make(b, (size_t)(e - b)), it);
 }
 
 int gp_dg_createdby(struct gp_sv line, struct gp_mitem *it)
@@ -225,7 +258,7 @@ int gp_dg_createdby(struct gp_sv line, struct gp_mitem *it)
 		return 0;
 	struct gp_sv f = gp_sv_sub(line, 11, line.n);
 	it->n = 0;
-	const char *in = memmem_sv(f, " in goroutine ");
+	const char *in = find(f, " in goroutine ");
 	if (in) {
 		struct gp_sv num = gp_sv_make(in + 14, (size_t)(f.p + f.n - in - 14));
 		uint64_t id;

@@ -20,7 +20,6 @@
 #include "dump/reader.h"
 
 enum state { S_OUTSIDE, S_DUMP, S_BLOCK, S_PPROF, S_PPROF_REC };
-enum pend { P_NONE, P_FUNC, P_CREATED };
 enum { MAX_KEEP = 8 << 20 }; /* bytes of one block held at most (the runtime prints ~100 frames) */
 
 struct ringline {
@@ -44,9 +43,8 @@ struct dp {
 	struct gp_mg g;
 	struct gp_mitem *items;
 	size_t n_items, cap_items;
-	enum pend pend;
-	struct gp_mitem pitem;   /* the frame / created-by whose file line is awaited */
-	struct gp_sv pline;
+	int pend;                /* the last item is a frame / created-by whose file line is awaited */
+	struct gp_sv pline;      /* its first line */
 	int sep;                 /* "-----" seen since the last block */
 	int skipping;            /* after a cut block: drop lines up to the next blank line or header */
 	struct ringline *ring;
@@ -76,7 +74,6 @@ static void rebase(struct dp *d, ptrdiff_t by)
 		shift(views[i], by);
 	for (size_t i = 0; i < d->n_items; i++)
 		shift_item(&d->items[i], by);
-	shift_item(&d->pitem, by);
 }
 
 static struct gp_mitem *push(struct dp *d, enum gp_mitem_kind kind)
@@ -94,8 +91,11 @@ static struct gp_mitem *push(struct dp *d, enum gp_mitem_kind kind)
 		d->cap_items = nc;
 	}
 	struct gp_mitem *it = &d->items[d->n_items++];
-	memset(it, 0, sizeof(*it));
-	it->kind = (uint8_t)kind;
+	it->kind = (uint8_t)kind; /* field by field: a memset per line showed in profiles */
+	it->has_off = it->has_fpsp = 0;
+	it->func = it->args = it->file = gp_sv_make(NULL, 0);
+	it->line = 0;
+	it->off = it->fp = it->sp = it->pc = it->n = 0;
 	return it;
 }
 
@@ -106,12 +106,17 @@ static void push_raw(struct dp *d, struct gp_sv l)
 		it->func = l;
 }
 
+/* The awaited file line did not come: the pending item is a raw line after all. */
 static void flush_pending(struct dp *d)
 {
-	if (d->pend != P_NONE) {
-		push_raw(d, d->pline);
+	if (d->pend) {
+		struct gp_mitem *it = &d->items[d->n_items - 1];
+		it->kind = GP_MI_RAW;
+		it->func = d->pline;
+		it->args = gp_sv_make(NULL, 0);
+		it->n = 0;
 		d->info.raw_lines++;
-		d->pend = P_NONE;
+		d->pend = 0;
 	}
 }
 
@@ -122,7 +127,7 @@ static void block_begin(struct dp *d, const char *raw, enum state st)
 	gp_arena_reset(&d->scratch);
 	d->items = NULL;
 	d->n_items = d->cap_items = 0;
-	d->pend = P_NONE;
+	d->pend = 0;
 	d->g.lineno = d->r.lineno;
 	d->state = st;
 }
@@ -317,15 +322,9 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 		return;
 	}
 	char c = l.p[0];
-	if (d->pend != P_NONE) {
-		if (c == '\t' && gp_dg_fileline(l, &d->pitem)) {
-			struct gp_mitem *it = push(d, d->pend == P_FUNC ? GP_MI_FRAME : GP_MI_CREATED_BY);
-			if (it) {
-				uint8_t kind = it->kind;
-				*it = d->pitem;
-				it->kind = kind;
-			}
-			d->pend = P_NONE;
+	if (d->pend) {
+		if (c == '\t' && gp_dg_fileline(l, &d->items[d->n_items - 1])) {
+			d->pend = 0;
 			return;
 		}
 		flush_pending(d);
@@ -338,8 +337,7 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 		push_raw(d, l);
 		return;
 	}
-	struct gp_mitem *it;
-	memset(&d->pitem, 0, sizeof(d->pitem));
+	struct gp_mitem tmp, *it;
 	switch (c) {
 	case 'g': {
 		struct gp_mg h;
@@ -352,23 +350,27 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 		break;
 	}
 	case '.':
-		if (gp_dg_elided(l, &d->pitem)) {
+		if (gp_dg_elided(l, &tmp)) {
 			if ((it = push(d, GP_MI_ELIDED)))
-				it->n = d->pitem.n;
+				it->n = tmp.n;
 			return;
 		}
 		break;
 	case 'c':
-		if (gp_dg_createdby(l, &d->pitem)) {
-			d->pend = P_CREATED;
-			d->pline = l;
+		if (gp_dg_createdby(l, &tmp)) {
+			if ((it = push(d, GP_MI_CREATED_BY))) {
+				it->func = tmp.func;
+				it->n = tmp.n;
+				d->pend = 1;
+				d->pline = l;
+			}
 			return;
 		}
 		break;
 	case '[':
-		if (gp_dg_ancestor(l, &d->pitem)) {
+		if (gp_dg_ancestor(l, &tmp)) {
 			if ((it = push(d, GP_MI_ANCESTOR)))
-				it->n = d->pitem.n;
+				it->n = tmp.n;
 			return;
 		}
 		break;
@@ -382,9 +384,13 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 	default:
 		break;
 	}
-	if (gp_dg_funcline(l, &d->pitem)) {
-		d->pend = P_FUNC;
-		d->pline = l;
+	if (gp_dg_funcline(l, &tmp)) {
+		if ((it = push(d, GP_MI_FRAME))) {
+			it->func = tmp.func;
+			it->args = tmp.args;
+			d->pend = 1;
+			d->pline = l;
+		}
 		return;
 	}
 	enum gp_dline_kind kind = gp_dg_classify(l);
