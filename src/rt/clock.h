@@ -12,7 +12,8 @@
  *     while an M is blocked in netpoll (an idle program with timers);
  *   - the end of the last time.Sleep of each goroutine that is not sleeping now (g.sleepWhen in Go
  *     1.23+; before, the when of its g.timer once that timer has fired, status timerNoStatus);
- *   - g.waitsince of every goroutine: the start of a GC cycle that found it blocked.
+ *   - g.waitsince of every goroutine: work.tstart, which gcMark sets when a GC cycle ends; the next
+ *     GC stamps it into every goroutine it finds blocked (the first GC of a program stamps 0).
  * In a program doing anything at all (a P running, a goroutine waking from a sleep) the lag is
  * milliseconds. In an idle program it is the time since the last of those events: sysmon forces a GC
  * every 2 minutes (not with GOGC=off), so then up to a few minutes, and gopsy's minutes can be lower

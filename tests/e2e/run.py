@@ -898,7 +898,7 @@ def main(argv=None) -> int:
     # only for their checks, between two serial cells: their long wait is spent once per run.
     run_lock, log_lock = threading.Lock(), threading.Lock()
     conc_cells = [c for c in cells if c.concurrent]
-    cells = [c for c in cells if not c.concurrent]
+    serial_cells = [c for c in cells if not c.concurrent]
 
     def one_cell(v, m, c, br, post_lock):
         t0 = time.monotonic()
@@ -961,7 +961,7 @@ def main(argv=None) -> int:
                 if br.built:
                     with log_lock:
                         log(f"# built {v} {m}: {', '.join(br.built)} ({br.seconds:.1f}s)")
-                for c in cells:
+                for c in serial_cells:
                     if m in c.skip_build_modes or not c.applies_to(v):
                         continue
                     with run_lock:
