@@ -207,6 +207,9 @@ class EndToEnd(unittest.TestCase):
             cell("exit0", ["exit"]),
             cell("lacks", ["nil"], stderr_must_contain=["not in the dump"]),
             cell("toomany", ["nil"], min_goroutines=500),
+            cell("conc", ["ready"], trigger="sigquit", stderr_must_contain=["SIGQUIT: quit"],
+                 concurrent=True),
+            cell("future", ["nil"], min_version="1.99"),
         ]
         (fx / "cells.json").write_text(json.dumps(cells))
         cls.fixtures = fx
@@ -239,10 +242,19 @@ class EndToEnd(unittest.TestCase):
         self.assertIn("stderr lacks 'not in the dump'", lines["lacks"])
         self.assertIn("want at least 500", lines["toomany"])
         self.assertIn("[kept: ", lines["toomany"])
-        self.assertEqual(out.strip().splitlines()[-1], "2 passed, 4 failed")
+        self.assertTrue(lines["conc"].startswith("PASS"), out)        # a concurrent cell
+        self.assertNotIn("future", lines)                               # min_version: not run
+        self.assertIn("# not applicable (cells.json min_version): selftest-future before Go 1.99", out)
+        self.assertEqual(out.strip().splitlines()[-1], "3 passed, 4 failed")
         scratch = run.cache_root() / "e2e" / "run" / f"{self.version}-default-selftest-nil"
         self.assertTrue((scratch / "stderr").exists())
         self.assertFalse(list(scratch.glob("core*")))          # deleted on pass
+
+    def test_skip_concurrent(self):
+        rc, out = self.run_harness("--cells", "selftest-conc,selftest-nil", "--skip-concurrent")
+        self.assertEqual(rc, 0, out)
+        self.assertNotIn("selftest-conc", out)
+        self.assertEqual(out.strip().splitlines()[-1], "1 passed, 0 failed")
 
     def test_keep_and_against(self):
         rc, out = self.run_harness("--cells", "selftest-nil", "--keep", "--against", "cat {stderr}")
@@ -266,9 +278,9 @@ class EndToEnd(unittest.TestCase):
             run.read_core_pattern = orig
         self.assertEqual(rc, 1)
         fails = [l for l in out.splitlines() if l.startswith("FAIL ")]
-        self.assertEqual(len(fails), 6)
+        self.assertEqual(len(fails), 7)   # every applicable cell, the concurrent one too
         self.assertTrue(all("piped to /bin/false" in l for l in fails))
-        self.assertEqual(out.strip().splitlines()[-1], "0 passed, 6 failed")
+        self.assertEqual(out.strip().splitlines()[-1], "0 passed, 7 failed")
 
 
 if __name__ == "__main__":
