@@ -16,6 +16,7 @@
 #include "render/traceback.h"
 #include "rt/clock.h"
 #include "rt/goroutine.h"
+#include "rt/prefetch.h"
 #include "rt/sched.h"
 #include "target/core.h"
 #include "target/target.h"
@@ -314,9 +315,13 @@ int cmd_goroutines(int argc, char **argv)
 	uint64_t printed = 0, unreadable = 0;
 	uint64_t running[1024]; /* GOMAXPROCS bounds the running goroutines */
 	size_t nrunning = 0;
+	struct gp_prefetch pf;
+	gp_prefetch_init(&pf, &rt);
 	for (uint64_t i = first ? 0 : 1; i <= rt.allgs.s.len; i++) {
 		uint64_t ga = first;
 		struct gp_g g;
+		if (i)
+			gp_prefetch_allg(&pf, i - 1);
 		e = i ? gp_rt_allg(&rt, i - 1, &ga) : NULL;
 		if (!e && i && ga == first)
 			continue;

@@ -26,3 +26,16 @@ void gp_tout_flush(struct gp_tout *o)
 	}
 	o->len = 0;
 }
+
+void gp_tout_mem_slow(struct gp_tout *o, const char *s, size_t n)
+{
+	while (n) {
+		if (o->len == GP_TOUT_SIZE)
+			gp_tout_flush(o);
+		size_t k = GP_TOUT_SIZE - o->len < n ? GP_TOUT_SIZE - o->len : n;
+		memcpy(o->buf + o->len, s, k);
+		o->len += k;
+		s += k;
+		n -= k;
+	}
+}

@@ -102,9 +102,11 @@ static const char *astr(struct gp_arena *a, const char *fmt, ...)
 	return s ? s : "out of memory";
 }
 
-/* An address set (open addressing, grown in the arena) for cycle-safe walks and dedup. */
+/* An address -> index map (open addressing, grown in the arena) for cycle-safe walks, dedup and
+ * lookups by address. Keys are never 0. */
 struct aset {
 	uint64_t *k;
+	uint32_t *v;
 	size_t cap, n;
 };
 
@@ -113,27 +115,34 @@ static size_t ahash(uint64_t x, size_t cap)
 	return (size_t)((x * 0x9e3779b97f4a7c15ull) >> 17) & (cap - 1);
 }
 
-static int aset_has(const struct aset *s, uint64_t x)
+/* The value stored for x, or -1. */
+static int64_t aset_get(const struct aset *s, uint64_t x)
 {
-	if (!s->cap)
-		return 0;
+	if (!s->cap || !x)
+		return -1;
 	for (size_t i = ahash(x, s->cap);; i = (i + 1) & (s->cap - 1)) {
 		if (s->k[i] == x)
-			return 1;
+			return s->v[i];
 		if (!s->k[i])
-			return 0;
+			return -1;
 	}
 }
 
-/* 1 added, 0 already there, -1 out of memory. x != 0. */
-static int aset_add(struct aset *s, uint64_t x, struct gp_arena *a)
+static int aset_has(const struct aset *s, uint64_t x)
+{
+	return aset_get(s, x) >= 0;
+}
+
+/* Map x (!= 0) to val unless present: 1 added, 0 already there, -1 out of memory. */
+static int aset_put(struct aset *s, uint64_t x, uint32_t val, struct gp_arena *a)
 {
 	if (aset_has(s, x))
 		return 0;
 	if ((s->n + 1) * 2 > s->cap) {
 		size_t ncap = s->cap ? s->cap * 2 : 64;
 		uint64_t *nk = GP_NEWN(a, uint64_t, ncap);
-		if (!nk)
+		uint32_t *nv = GP_NEWN(a, uint32_t, ncap);
+		if (!nk || !nv)
 			return -1;
 		for (size_t i = 0; i < s->cap; i++) {
 			if (!s->k[i])
@@ -142,16 +151,24 @@ static int aset_add(struct aset *s, uint64_t x, struct gp_arena *a)
 			while (nk[j])
 				j = (j + 1) & (ncap - 1);
 			nk[j] = s->k[i];
+			nv[j] = s->v[i];
 		}
 		s->k = nk;
+		s->v = nv;
 		s->cap = ncap;
 	}
 	size_t j = ahash(x, s->cap);
 	while (s->k[j])
 		j = (j + 1) & (s->cap - 1);
 	s->k[j] = x;
+	s->v[j] = val;
 	s->n++;
 	return 1;
+}
+
+static int aset_add(struct aset *s, uint64_t x, struct gp_arena *a)
+{
+	return aset_put(s, x, 0, a);
 }
 
 /* A growable array of records in the arena. */
@@ -290,7 +307,7 @@ static int add_m(struct mlist *ml, const struct gp_m *m)
 		return -1;
 	s->ms = nw;
 	s->ms[s->nms++] = *m;
-	return aset_add(&ml->seen, m->addr, ml->a) < 0 ? -1 : 0;
+	return aset_put(&ml->seen, m->addr, (uint32_t)(s->nms - 1), ml->a) < 0 ? -1 : 0;
 }
 
 /* Walk an alllink chain from head, adding the Ms not yet known with tag `from`. Returns 0, or -1
@@ -341,7 +358,7 @@ static int walk_alllink(const struct gp_rt *rt, struct mlist *ml, uint64_t head,
 	return 0;
 }
 
-static struct gp_m *find_m(struct gp_sched *s, uint64_t addr)
+const struct gp_m *gp_sched_m_at(const struct gp_sched *s, uint64_t addr)
 {
 	for (size_t i = 0; i < s->nms; i++)
 		if (s->ms[i].addr == addr)
@@ -349,9 +366,16 @@ static struct gp_m *find_m(struct gp_sched *s, uint64_t addr)
 	return NULL;
 }
 
-const struct gp_m *gp_sched_m_at(const struct gp_sched *s, uint64_t addr)
+static struct gp_m *find_m(struct mlist *ml, uint64_t addr)
 {
-	return find_m((struct gp_sched *)s, addr);
+	int64_t i = aset_get(&ml->seen, addr);
+	return i < 0 ? NULL : &ml->s->ms[i];
+}
+
+static int cmp_tid(const void *x, const void *y)
+{
+	int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+	return (a > b) - (a < b);
 }
 
 static int read_ms(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *s)
@@ -381,7 +405,7 @@ static int read_ms(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *
 		uint64_t maddr = gp_thread_m(rt, th);
 		if (!maddr)
 			continue;
-		struct gp_m *m = find_m(s, maddr);
+		struct gp_m *m = find_m(&ml, maddr);
 		if (!m) {
 			if (s->allm_addr && !problem)
 				problem = astr(a, "thread %d runs m at 0x%llx, which is not on runtime.allm", th->tid,
@@ -394,17 +418,27 @@ static int read_ms(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *
 				return -1;
 			if (s->nms > before)
 				s->ms[before].from = GP_FROM_THREAD;
-			m = find_m(s, maddr);
+			m = find_m(&ml, maddr);
 			if (!m)
 				continue;
 		}
 		m->from |= GP_FROM_THREAD;
 		m->tls_tid = th->tid;
 	}
-	for (size_t i = 0; i < s->nms; i++)
-		for (size_t k = 0; k < core->nthreads; k++)
-			if (s->ms[i].procid && s->ms[i].procid == (uint64_t)(uint32_t)core->threads[k].tid)
-				s->ms[i].tid = core->threads[k].tid;
+	/* Ms to threads by procid == tid. */
+	int32_t *tids = GP_NEWN(a, int32_t, core->nthreads ? core->nthreads : 1);
+	if (!tids)
+		return -1;
+	for (size_t k = 0; k < core->nthreads; k++)
+		tids[k] = core->threads[k].tid;
+	qsort(tids, core->nthreads, sizeof(tids[0]), cmp_tid);
+	for (size_t i = 0; i < s->nms; i++) {
+		if (!s->ms[i].procid || s->ms[i].procid > INT32_MAX)
+			continue;
+		int32_t key = (int32_t)s->ms[i].procid;
+		if (core->nthreads && bsearch(&key, tids, core->nthreads, sizeof(tids[0]), cmp_tid))
+			s->ms[i].tid = key;
+	}
 	s->ms_problem = problem;
 	return 0;
 }
@@ -510,10 +544,9 @@ static int add_p(const struct gp_rt *rt, struct plist *pl, uint64_t addr, unsign
 {
 	if (!addr)
 		return 0;
-	if (aset_has(&pl->seen, addr)) {
-		for (size_t i = 0; i < pl->s->nps; i++)
-			if (pl->s->ps[i].addr == addr)
-				pl->s->ps[i].from |= from;
+	int64_t known = aset_get(&pl->seen, addr);
+	if (known >= 0) {
+		pl->s->ps[known].from |= from;
 		return 0;
 	}
 	struct gp_p p;
@@ -525,7 +558,7 @@ static int add_p(const struct gp_rt *rt, struct plist *pl, uint64_t addr, unsign
 		return -1;
 	pl->s->ps = nw;
 	pl->s->ps[pl->s->nps++] = p;
-	return aset_add(&pl->seen, addr, pl->a) < 0 ? -1 : 1;
+	return aset_put(&pl->seen, addr, (uint32_t)(pl->s->nps - 1), pl->a) < 0 ? -1 : 1;
 }
 
 static int cmp_p(const void *x, const void *y)
