@@ -61,7 +61,7 @@ struct gp_err *gp_crash_line(struct gp_crash *c, enum gp_dline_kind kind, struct
 		break;
 	case GP_DL_SIGNAL:
 		if (!c->signal)
-			c->signal = dup(c, gp_sv_sub(l, 1, l.n - 1), &err);
+			c->signal = dup(c, gp_sv_sub(l, 8, l.n - 1), &err);
 		break;
 	case GP_DL_SIGHDR:
 		if (!c->sighdr)

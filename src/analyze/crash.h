@@ -23,7 +23,7 @@ struct gp_crash {
 	struct gp_panic *panics;
 	size_t n_panics, cap_panics;
 	const char *fatal;      /* first "fatal error: " message */
-	const char *signal;     /* "[signal ...]" without the brackets */
+	const char *signal;     /* "[signal X]": X ("SIGSEGV: segmentation violation code=.. addr=.. pc=..") */
 	const char *sighdr;     /* first "SIGxxx: description" line */
 	const char *pcline;     /* first "PC=0x.. m=N sigcode=N" line */
 	const char *first_text; /* first other preamble line (a message that is not a panic) */

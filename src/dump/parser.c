@@ -20,6 +20,7 @@
 #include "dump/reader.h"
 
 enum state { S_OUTSIDE, S_DUMP, S_BLOCK, S_PPROF, S_PPROF_REC };
+enum pend { PEND_NONE, PEND_ITEM, PEND_UNKNOWN };
 enum { MAX_KEEP = 8 << 20 }; /* bytes of one block held at most (the runtime prints ~100 frames) */
 
 struct ringline {
@@ -43,8 +44,13 @@ struct dp {
 	struct gp_mg g;
 	struct gp_mitem *items;
 	size_t n_items, cap_items;
-	int pend;                /* the last item is a frame / created-by whose file line is awaited */
-	struct gp_sv pline;      /* its first line */
+	uint64_t lineno;         /* of the line being read */
+	/* A line inside a block whose meaning the next line decides: a frame or "created by" (already the
+	 * last item) whose file line is awaited, or a line that fits no grammar. Either is kept as a raw
+	 * line of the block if the next line continues the block; else the dump ended before it. */
+	int pend;                /* PEND_* */
+	struct gp_sv pline, praw; /* the line without / with its log prefix */
+	uint64_t plineno;
 	int sep;                 /* "-----" seen since the last block */
 	int skipping;            /* after a cut block: drop lines up to the next blank line or header */
 	struct ringline *ring;
@@ -69,7 +75,7 @@ static void rebase(struct dp *d, ptrdiff_t by)
 {
 	struct gp_mg *g = &d->g;
 	struct gp_sv *views[] = {&g->mid, &g->status_raw, &g->after, &g->status, &g->labels, &g->pcs, &g->pprof_labels,
-				 &d->pline};
+				 &d->pline, &d->praw};
 	for (size_t i = 0; i < sizeof(views) / sizeof(views[0]); i++)
 		shift(views[i], by);
 	for (size_t i = 0; i < d->n_items; i++)
@@ -106,18 +112,20 @@ static void push_raw(struct dp *d, struct gp_sv l)
 		it->func = l;
 }
 
-/* The awaited file line did not come: the pending item is a raw line after all. */
+/* A block ends with a line pending (a cut block): it stays, as a raw line. */
 static void flush_pending(struct dp *d)
 {
-	if (d->pend) {
+	if (d->pend == PEND_ITEM) {
 		struct gp_mitem *it = &d->items[d->n_items - 1];
 		it->kind = GP_MI_RAW;
 		it->func = d->pline;
 		it->args = gp_sv_make(NULL, 0);
 		it->n = 0;
-		d->info.raw_lines++;
-		d->pend = 0;
+	} else if (d->pend == PEND_UNKNOWN) {
+		push_raw(d, d->pline);
 	}
+	d->info.raw_lines += d->pend != PEND_NONE;
+	d->pend = PEND_NONE;
 }
 
 /* Start a block whose header (already parsed into d->g) is the raw line at p. */
@@ -127,8 +135,8 @@ static void block_begin(struct dp *d, const char *raw, enum state st)
 	gp_arena_reset(&d->scratch);
 	d->items = NULL;
 	d->n_items = d->cap_items = 0;
-	d->pend = 0;
-	d->g.lineno = d->r.lineno;
+	d->pend = PEND_NONE;
+	d->g.lineno = d->lineno;
 	d->state = st;
 }
 
@@ -140,7 +148,7 @@ static void block_end(struct dp *d)
 	if (d->sink->goroutine)
 		d->sink->goroutine(d->sink->ctx, &d->g);
 	d->info.blocks++;
-	d->info.last_line = d->r.lineno;
+	d->info.last_line = d->lineno;
 	gp_lr_keep(&d->r, NULL);
 	d->state = d->info.pprof ? S_PPROF : S_DUMP;
 	d->sep = 0;
@@ -179,7 +187,7 @@ static void ring_push(struct dp *d, struct gp_sv l)
 	rl->cut = l.n > GP_DUMP_PREAMBLE_LINE;
 	rl->n = rl->cut ? GP_DUMP_PREAMBLE_LINE : l.n;
 	memcpy(rl->text, l.p, rl->n);
-	rl->lineno = d->r.lineno;
+	rl->lineno = d->lineno;
 }
 
 static int preamble_start(enum gp_dline_kind k, struct gp_sv l)
@@ -199,13 +207,14 @@ static int preamble_start(enum gp_dline_kind k, struct gp_sv l)
 }
 
 static void dump_line(struct dp *d, struct gp_sv raw);
+static void dump_line_k(struct dp *d, struct gp_sv raw, size_t k);
+static void outside_line(struct dp *d, struct gp_sv raw);
 
 /* A dump starts on the raw line whose dump text begins at offset k. */
 static void dump_begin(struct dp *d, struct gp_sv raw, size_t k, int pprof)
 {
-	if (!gp_logprefix_learn(&d->lp, raw.p, k))
-		k = 0; /* too long to be a prefix: read lines as they are */
-	memcpy(d->prefix, raw.p, k);
+	size_t kn = gp_logprefix_learn(&d->lp, raw.p, k) ? k : 0; /* too long for a prefix: lines read as they are */
+	memcpy(d->prefix, raw.p, kn);
 	/* the preamble: from the first preamble-looking line among the last lines outside */
 	size_t from = d->ring_n;
 	for (size_t i = d->ring_n; i-- > 0;) {
@@ -220,9 +229,9 @@ static void dump_begin(struct dp *d, struct gp_sv raw, size_t k, int pprof)
 	}
 	memset(&d->info, 0, sizeof(d->info));
 	d->info.index = d->st->dumps++;
-	d->info.first_line = from < d->ring_n ? ring_at(d, from)->lineno : d->r.lineno;
+	d->info.first_line = from < d->ring_n ? ring_at(d, from)->lineno : d->lineno;
 	d->info.pprof = pprof;
-	d->info.prefix = gp_sv_make(d->prefix, k);
+	d->info.prefix = gp_sv_make(d->prefix, kn);
 	d->state = pprof ? S_PPROF : S_DUMP;
 	d->sep = 0;
 	if (d->sink->begin)
@@ -236,7 +245,7 @@ static void dump_begin(struct dp *d, struct gp_sv raw, size_t k, int pprof)
 	}
 	d->st->outside_lines -= d->ring_n - from;
 	d->ring_n = 0;
-	dump_line(d, raw);
+	dump_line_k(d, raw, k); /* the trigger line, read at the offset it was found at */
 }
 
 static void outside_line(struct dp *d, struct gp_sv raw)
@@ -311,23 +320,69 @@ static void between_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 	default:
 		break;
 	}
-	emit_line(d, kind, l, d->r.lineno);
+	emit_line(d, kind, l, d->lineno);
+}
+
+static void pend(struct dp *d, enum pend kind, struct gp_sv raw, struct gp_sv l)
+{
+	d->pend = kind;
+	d->pline = l;
+	d->praw = raw;
+	d->plineno = d->lineno;
+}
+
+/* Does l read as the next line of a goroutine block? */
+static int continues_block(struct gp_sv l)
+{
+	struct gp_mitem t;
+	struct gp_mg h;
+	if (l.n == 0)
+		return 0;
+	if (l.p[0] == '\t' || gp_dg_funcline(l, &t) || gp_dg_createdby(l, &t) || gp_dg_elided(l, &t) ||
+	    gp_dg_ancestor(l, &t) || gp_dg_header(l, &h))
+		return 1;
+	return gp_dg_classify(l) == GP_DL_RUNTIME;
+}
+
+/* Settle the pending line by the line after it (raw/l; eof: there is none). Returns 1 when l is
+ * still to be read as part of the block, 0 when the dump ended before the pending line (then
+ * both lines have been read as what follows the dump). */
+static int settle(struct dp *d, struct gp_sv raw, struct gp_sv l, int eof)
+{
+	struct gp_sv pr = d->praw;
+	uint64_t pn = d->plineno, cur = d->lineno;
+	if (!eof && continues_block(l)) {
+		flush_pending(d);
+		return 1;
+	}
+	if (d->pend == PEND_ITEM)
+		d->n_items--;
+	d->pend = PEND_NONE;
+	d->lineno = pn - 1;
+	dump_end(d);
+	d->lineno = pn;
+	outside_line(d, pr);
+	d->lineno = cur;
+	if (!eof)
+		dump_line(d, raw);
+	return 0;
 }
 
 static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 {
 	if (l.n == 0) {
 		block_end(d);
-		emit_line(d, GP_DL_BLANK, l, d->r.lineno);
+		emit_line(d, GP_DL_BLANK, l, d->lineno);
 		return;
 	}
 	char c = l.p[0];
 	if (d->pend) {
-		if (c == '\t' && gp_dg_fileline(l, &d->items[d->n_items - 1])) {
-			d->pend = 0;
+		if (d->pend == PEND_ITEM && c == '\t' && gp_dg_fileline(l, &d->items[d->n_items - 1])) {
+			d->pend = PEND_NONE;
 			return;
 		}
-		flush_pending(d);
+		if (!settle(d, raw, l, 0))
+			return;
 	}
 	if (c == '\t') {
 		if (gp_sv_eqs(l, "\tgoroutine running on other thread; stack unavailable"))
@@ -361,8 +416,7 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 			if ((it = push(d, GP_MI_CREATED_BY))) {
 				it->func = tmp.func;
 				it->n = tmp.n;
-				d->pend = 1;
-				d->pline = l;
+				pend(d, PEND_ITEM, raw, l);
 			}
 			return;
 		}
@@ -388,8 +442,7 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 		if ((it = push(d, GP_MI_FRAME))) {
 			it->func = tmp.func;
 			it->args = tmp.args;
-			d->pend = 1;
-			d->pline = l;
+			pend(d, PEND_ITEM, raw, l);
 		}
 		return;
 	}
@@ -399,8 +452,12 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 		between_line(d, raw, l);
 		return;
 	}
-	d->info.raw_lines++;
-	push_raw(d, l);
+	if (kind == GP_DL_RUNTIME || gp_sv_starts(l, "non-Go function at pc=")) { /* the runtime's */
+		d->info.raw_lines++;
+		push_raw(d, l);
+		return;
+	}
+	pend(d, PEND_UNKNOWN, raw, l);
 }
 
 static void pprof_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
@@ -408,10 +465,15 @@ static void pprof_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 	if (l.n == 0) {
 		if (d->state == S_PPROF_REC)
 			block_end(d);
-		emit_line(d, GP_DL_BLANK, l, d->r.lineno);
+		emit_line(d, GP_DL_BLANK, l, d->lineno);
 		return;
 	}
 	struct gp_mg h;
+	uint64_t total;
+	if (d->info.blocks == 0 && d->state == S_PPROF && gp_dg_profile(l, &total)) {
+		emit_line(d, GP_DL_PROFILE, l, d->lineno);
+		return;
+	}
 	if (gp_dg_pprof_record(l, &h)) {
 		if (d->state == S_PPROF_REC)
 			block_end(d);
@@ -437,9 +499,9 @@ static void pprof_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 	outside_line(d, raw);
 }
 
-static void dump_line(struct dp *d, struct gp_sv raw)
+/* A line of a dump whose log prefix is k bytes long. */
+static void dump_line_k(struct dp *d, struct gp_sv raw, size_t k)
 {
-	size_t k = d->lp.n ? gp_logprefix_match(&d->lp, raw) : 0;
 	struct gp_sv l = gp_sv_sub(raw, k, raw.n);
 	if (d->skipping) {
 		struct gp_mg h;
@@ -464,6 +526,11 @@ static void dump_line(struct dp *d, struct gp_sv raw)
 		outside_line(d, raw);
 		break;
 	}
+}
+
+static void dump_line(struct dp *d, struct gp_sv raw)
+{
+	dump_line_k(d, raw, d->lp.n ? gp_logprefix_match(&d->lp, raw) : 0);
 }
 
 struct gp_err *gp_dump_parse_fd(int fd, const char *name, const struct gp_dump_sink *sink, struct gp_dump_stats *stats)
@@ -491,6 +558,7 @@ struct gp_err *gp_dump_parse_fd(int fd, const char *name, const struct gp_dump_s
 		if (moved)
 			rebase(d, moved);
 		stats->lines++;
+		d->lineno = d->r.lineno;
 		if (d->state == S_OUTSIDE)
 			outside_line(d, raw);
 		else
@@ -506,6 +574,8 @@ struct gp_err *gp_dump_parse_fd(int fd, const char *name, const struct gp_dump_s
 			d->skipping = 1;
 		}
 	}
+	if (!err && d->state == S_BLOCK && d->pend)
+		settle(d, gp_sv_make(NULL, 0), gp_sv_make(NULL, 0), 1);
 	if (!err && d->state != S_OUTSIDE)
 		dump_end(d);
 	stats->bytes = d->r.bytes;
