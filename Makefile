@@ -42,6 +42,7 @@ fuzz: deps-test
 	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DGOPSY_FUZZ=ON -DGOPSY_E2E=OFF >/dev/null
 	@cmake --build $(BUILD_FUZZ) -j$(JOBS) --target fuzz_targets
 	@$(BUILD_FUZZ)/fuzz/seedgen $(BUILD_FUZZ)/seeds
+	@mkdir -p $(BUILD_FUZZ)/seeds/fuzz_dump && cp tests/e2e/testdata/*.txt tests/dump/testdata/*.txt $(BUILD_FUZZ)/seeds/fuzz_dump/
 	@for f in $(BUILD_FUZZ)/fuzz/fuzz_*; do \
 	  t=$$(basename $$f); echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
 	  mkdir -p $(BUILD_FUZZ)/corpus/$$t $(BUILD_FUZZ)/seeds/$$t; \

@@ -216,6 +216,8 @@ static int file_colon_line(struct gp_sv s, struct gp_mitem *it)
 	uint64_t ln;
 	if (!gp_dg_dec(gp_sv_sub(s, i, s.n), &ln))
 		return 0;
+	if (ln > INT32_MAX) /* the runtime prints an int32 */
+		return 0;
 	int neg = i > 0 && s.p[i - 1] == '-';
 	if (neg) {
 		if (ln == 0)
@@ -283,7 +285,7 @@ int gp_dg_elided(struct gp_sv line, struct gp_mitem *it)
 	}
 	size_t d = digits(line.p + 3, line.n - 3);
 	uint64_t n;
-	if (!gp_dg_dec(gp_sv_make(line.p + 3, d), &n) || n == 0 ||
+	if (!gp_dg_dec(gp_sv_make(line.p + 3, d), &n) || n == 0 || n > INT32_MAX ||
 	    !gp_sv_eqs(gp_sv_sub(line, 3 + d, line.n), " frames elided..."))
 		return 0;
 	it->n = n;

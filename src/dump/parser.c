@@ -377,7 +377,9 @@ static void block_line(struct dp *d, struct gp_sv raw, struct gp_sv l)
 	}
 	char c = l.p[0];
 	if (d->pend) {
-		if (d->pend == PEND_ITEM && c == '\t' && gp_dg_fileline(l, &d->items[d->n_items - 1])) {
+		struct gp_mitem *last = d->pend == PEND_ITEM ? &d->items[d->n_items - 1] : NULL;
+		if (last && c == '\t' && gp_dg_fileline(l, last) &&
+		    !(last->kind == GP_MI_CREATED_BY && last->has_fpsp)) { /* never printed with fp= sp= pc= */
 			d->pend = PEND_NONE;
 			return;
 		}
