@@ -555,10 +555,10 @@ struct gp_err *gp_dump_parse_fd(int fd, const char *name, const struct gp_dump_s
 		int more;
 		ptrdiff_t moved;
 		err = gp_lr_next(&d->r, &raw, &more, &moved);
+		if (!err && moved)
+			rebase(d, moved); /* also at the end: the last block was kept and moved */
 		if (err || !more)
 			break;
-		if (moved)
-			rebase(d, moved);
 		stats->lines++;
 		d->lineno = d->r.lineno;
 		if (d->state == S_OUTSIDE)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # smoke.sh — the CLI contract: --help/--version exit 0, unknown commands exit 2 with usage on stderr,
-# planned commands exit 1 with a message. Usage: smoke.sh path/to/gopsy
+# planned commands exit 1 with a message; gopsy parse on garbage and bad arguments. Usage: smoke.sh path/to/gopsy
 set -u
 g=$1; fails=0
 check() { # check DESCRIPTION EXPECTED_EXIT STREAM PATTERN -- CMD...
@@ -18,4 +18,13 @@ check "no arguments" 2 err '^usage: gopsy' -- "$g"
 check "unknown command" 2 err "unknown command 'frobnicate'" -- "$g" frobnicate
 check "planned command" 1 err "'report' is not implemented" -- "$g" report core
 check "demo bad option" 2 err 'usage: gopsy demo' -- "$g" demo --bogus
+# gopsy parse: garbage, nothing, a missing file, bad options; a tiny dump from standard input
+check "parse garbage" 1 err '^gopsy: no goroutine dump found in standard input \(3 lines read\)$' -- \
+  bash -c "printf 'hello\\n\\001\\002\\377\\n{\"level\":\"info\"}\\n' | '$g' parse"
+check "parse empty" 1 err 'no goroutine dump found in /dev/null \(0 lines read\)' -- "$g" parse /dev/null
+check "parse missing file" 1 err '^gopsy: cannot open /nonexistent/dump: No such file or directory$' -- "$g" parse /nonexistent/dump
+check "parse bad option" 2 err '^usage: gopsy parse' -- "$g" parse --bogus
+check "parse bad --top" 2 err '^usage: gopsy parse' -- "$g" parse --top x
+check "parse a dump" 0 out '^dump 1 \(lines 1-5\): Go traceback, 1 goroutine in 1 stack$' -- \
+  bash -c "printf 'panic: x\\n\\ngoroutine 1 [running]:\\nmain.main()\\n\\t/m.go:3 +0x1\\n' | '$g' parse"
 exit $((fails > 0))

@@ -216,6 +216,11 @@ static void c_goroutine(void *ctx, const struct gp_mg *g)
 	c->goroutines++;
 }
 
+static void c_emit(void *ctx, const struct gp_mg *g)
+{
+	gp_mg_text(((struct collect *)ctx)->out, g);
+}
+
 static struct collect parse(const char *text)
 {
 	struct collect c;
@@ -264,6 +269,44 @@ static void dump_boundaries(void **state)
 	assert_int_equal(c.raw, 0);
 }
 
+/* pre + block parsed: the goroutine of block, re-printed, is block. */
+static void roundtrip_one(const char *pre, const char *block)
+{
+	char text[4096];
+	snprintf(text, sizeof(text), "%s%s", pre, block);
+	int fd = memfd(text, strlen(text));
+	struct gp_tout *out = malloc(sizeof(*out));
+	int pfd[2];
+	assert_int_equal(pipe(pfd), 0);
+	gp_tout_init(out, pfd[1]);
+	struct collect c;
+	memset(&c, 0, sizeof(c));
+	c.out = out;
+	struct gp_dump_sink sink = {&c, c_begin, NULL, c_emit, c_end};
+	struct gp_dump_stats st;
+	assert_null(gp_dump_parse_fd(fd, "t", &sink, &st));
+	gp_tout_flush(out);
+	close(pfd[1]);
+	char buf[4096];
+	ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, block);
+	close(pfd[0]);
+	close(fd);
+	free(out);
+}
+
+static void last_block_survives_the_final_refill(void **state)
+{
+	(void)state;
+	/* the block is kept while the reader refills at the end of input: its views must move with it */
+	roundtrip_one("panic: x\n\n", "goroutine 1 [running]:\nmain.main()\n\t/m.go:3 +0x1\n");
+	roundtrip_one("SIGQUIT: quit\nPC=0x1 m=0 sigcode=0\n\n", "goroutine 123456 gp=0xc000006000 m=0 mp=0x5b4840 [chan receive, 3 minutes]:\n"
+		      "main.(*T).f(...)\n\t/a/b.go:7\nmain.main()\n\t/a/b.go:9 +0x2a fp=0x10 sp=0x8 pc=0x40\n"
+		      "...2 frames elided...\ncreated by main.g in goroutine 1\n\t/a/b.go:1 +0x5\n");
+}
+
 static void huge_block_is_cut(void **state)
 {
 	(void)state;
@@ -308,6 +351,7 @@ int main(void)
 		cmocka_unit_test(log_prefixes),
 		cmocka_unit_test(reader_limits),
 		cmocka_unit_test(dump_boundaries),
+		cmocka_unit_test(last_block_survives_the_final_refill),
 		cmocka_unit_test(huge_block_is_cut),
 		cmocka_unit_test(arena_reset_keeps_one_chunk),
 	};
