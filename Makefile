@@ -3,7 +3,7 @@
 #   make demo     + a Go toolchain; build a Go service, crash it, read its core
 #   make check    + all 8 Go toolchains; unit tests under ASan+UBSan, fuzz smoke, then every test
 #                 (unit + e2e oracle over Go 1.19–1.27)
-#   make bench    benchmarks against the anchors (delve, panicparse)
+#   make bench    benchmarks against the anchors: delve (bench/goroutines.py), panicparse (bench/parse.py)
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
@@ -69,6 +69,7 @@ e2e: build
 # Benchmarks side by side with the anchors (delve); BIG=1 adds the 1M-goroutine run.
 bench: deps-test build
 	@python3 bench/goroutines.py --gopsy $(BUILD)/gopsy
+	@python3 bench/parse.py --gopsy $(BUILD)/gopsy
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

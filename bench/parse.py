@@ -7,7 +7,7 @@ kept (cached between runs). Both tools read it from the page cache, output to /d
     gopsy parse DUMP                 (the summary: buckets, states, suspects)
     panicparse < DUMP                (its default bucketed output)
 Two dumps: the panic's (level all) and the SIGQUIT dump (fp/sp/pc, every M).
-Reported: wall time and peak RSS of each (os.wait4) and the ratio; targets: gopsy <= 0.2 s per
+Reported: wall time and peak RSS of each (GNU time) and the ratio; targets: gopsy <= 0.2 s per
 86 MB, >= 70x faster than panicparse, <= 100 MB peak RSS. gopsy's result is also checked: the goroutine
 count of its JSON equals the number of goroutine headers in the dump (counted here), and
 `gopsy parse --emit` gives the dump back byte for byte.
@@ -21,6 +21,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,12 +37,16 @@ TARGET_S, TARGET_RATIO, TARGET_MIB = 0.2, 70, 100
 
 
 def measure(cmd, stdin_file):
-    """(wall seconds, peak RSS MiB, exit status, stderr) of cmd reading stdin_file, output to /dev/null."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdin=stdin_file, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = p.stderr.read().decode(errors="replace")
-    _, status, ru = os.wait4(p.pid, 0)
-    return time.monotonic() - t0, ru.ru_maxrss / 1024.0, os.waitstatus_to_exitcode(status), err
+    """(wall seconds, peak RSS MiB, exit status, stderr) of cmd reading stdin_file, output to /dev/null.
+    Peak RSS comes from GNU time (/usr/bin/time, scripts/install-deps): os.wait4's ru_maxrss of a
+    child spawned from Python includes the Python process's own RSS (vfork, then exec)."""
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t0 = time.monotonic()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd], stdin=stdin_file,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.monotonic() - t0
+        kib = rss.read().strip().splitlines()
+    return wall, int(kib[-1]) / 1024.0 if kib else float("nan"), p.returncode, p.stderr.decode(errors="replace")
 
 
 def make_dump(binary: Path, n: int, mode: str) -> Path:

@@ -4,6 +4,7 @@
  * or the goroutines re-printed in the runtime's format (--emit). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,17 @@ static void on_end(void *ctx, const struct gp_dump_info *d)
 	gp_arena_deinit(&c->a);
 }
 
+/* The input is read through a mapping when it is a regular file: if the file shrinks meanwhile
+ * (a log rotated by truncation), the next read of a vanished page raises SIGBUS. Say so and stop. */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "gopsy: the input file shrank while it was being read (truncated by log rotation?)\n";
+	(void)sig;
+	ssize_t w = write(2, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(EXIT_ANALYSIS);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: gopsy parse [--json | --emit] [--top N] [--ids N] [FILE|-]\n"
@@ -170,6 +182,10 @@ int cmd_parse(int argc, char **argv)
 		gp_json_key(&c.j, "dumps");
 		gp_json_arr_begin(&c.j);
 	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigaction(SIGBUS, &sa, NULL);
 	struct gp_dump_sink sink = {&c, on_begin, on_line, on_goroutine, on_end};
 	struct gp_dump_stats st;
 	struct gp_err *err = gp_dump_parse_fd(fd, name, &sink, &st);

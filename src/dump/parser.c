@@ -549,7 +549,7 @@ struct gp_err *gp_dump_parse_fd(int fd, const char *name, const struct gp_dump_s
 	d->arena = arena; /* d lives in the arena it owns: released last, from a copy */
 	gp_arena_init(&d->scratch);
 	d->ring = GP_NEWN(&d->arena, struct ringline, GP_DUMP_PREAMBLE_LINES);
-	struct gp_err *err = d->ring ? gp_lr_init(&d->r, fd, name) : &gp_err_nomem;
+	struct gp_err *err = d->ring ? gp_lr_init(&d->r, fd, name, 1) : &gp_err_nomem;
 	while (!err) {
 		struct gp_sv raw;
 		int more;

@@ -5,14 +5,32 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-struct gp_err *gp_lr_init(struct gp_lreader *r, int fd, const char *name)
+struct gp_err *gp_lr_init(struct gp_lreader *r, int fd, const char *name, int map)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
 	r->name = name;
 	r->keep = SIZE_MAX;
+	struct stat st;
+	off_t pos = lseek(fd, 0, SEEK_CUR);
+	if (map && pos >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > pos &&
+	    (uint64_t)st.st_size <= SIZE_MAX) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+			r->map = m;
+			r->map_len = (size_t)st.st_size;
+			r->buf = m;
+			r->cap = r->end = r->map_len;
+			r->start = (size_t)pos;
+			r->eof = 1;
+			return NULL;
+		}
+	}
 	r->cap = GP_LR_CHUNK;
 	r->buf = malloc(r->cap);
 	return r->buf ? NULL : &gp_err_nomem;
@@ -20,8 +38,23 @@ struct gp_err *gp_lr_init(struct gp_lreader *r, int fd, const char *name)
 
 void gp_lr_deinit(struct gp_lreader *r)
 {
-	free(r->buf);
+	if (r->map)
+		munmap(r->map, r->map_len);
+	else
+		free(r->buf);
 	r->buf = NULL;
+	r->map = NULL;
+}
+
+/* Give back the mapped pages behind the reader (they count as the process's memory while mapped).
+ * Views into them stay valid: a read-only file mapping refaults the same bytes. */
+static void release(struct gp_lreader *r)
+{
+	size_t upto = r->start & ~(size_t)(GP_LR_RELEASE - 1);
+	if (upto > r->released) {
+		madvise(r->buf + r->released, upto - r->released, MADV_DONTNEED);
+		r->released = upto;
+	}
 }
 
 void gp_lr_keep(struct gp_lreader *r, const char *p)
@@ -100,6 +133,8 @@ struct gp_err *gp_lr_next(struct gp_lreader *r, struct gp_sv *line, int *more, p
 		}
 		line->p = p;
 		line->n = len;
+		if (r->map && r->start - r->released >= GP_LR_RELEASE)
+			release(r);
 		r->start += skip;
 		r->bytes += skip;
 		r->lineno++;

@@ -156,9 +156,9 @@ static int memfd(const char *data, size_t n)
 	return fd;
 }
 
-static void reader_limits(void **state)
+/* map: through a mapping of the (regular) file, else through the buffer */
+static void reader_limits_mode(int map)
 {
-	(void)state;
 	/* one line longer than the limit, then a final line without newline */
 	size_t n = GP_LR_MAX_LINE + 100 + 1 + 3;
 	char *data = malloc(n);
@@ -167,7 +167,8 @@ static void reader_limits(void **state)
 	memcpy(data + GP_LR_MAX_LINE + 101, "end", 3);
 	int fd = memfd(data, n);
 	struct gp_lreader r;
-	assert_null(gp_lr_init(&r, fd, "t"));
+	assert_null(gp_lr_init(&r, fd, "t", map));
+	assert_true(map ? r.map != NULL : r.map == NULL);
 	struct gp_sv l;
 	int more;
 	ptrdiff_t moved;
@@ -188,6 +189,13 @@ static void reader_limits(void **state)
 	gp_lr_deinit(&r);
 	close(fd);
 	free(data);
+}
+
+static void reader_limits(void **state)
+{
+	(void)state;
+	reader_limits_mode(0);
+	reader_limits_mode(1);
 }
 
 /* A sink that counts and re-emits. */
