@@ -71,6 +71,20 @@ def make_core(binary: Path, n: int) -> tuple:
     return core, dump
 
 
+def scale_fixture() -> tuple:
+    """({tool: path} from scripts/go-toolchains --anchors: the Go VERSION GOROOT, dlv, panicparse),
+    the scale fixture built with Go VERSION (cached by the e2e harness)."""
+    out = subprocess.run([str(REPO / "scripts" / "go-toolchains"), "--anchors", VERSION], capture_output=True,
+                         text=True, check=True).stdout.split("\n")
+    tools = dict(l.split(None, 1) for l in out if l.strip())
+    fixtures = REPO / "tests" / "fixtures"
+    res = e2e.build_group(VERSION, Path(tools[VERSION]), None, "default", fixtures, {"scale": False},
+                          {p.name for p in fixtures.iterdir() if p.is_dir()})
+    if "scale" not in res.binaries:
+        sys.exit(f"bench: cannot build the scale fixture: {res.errors}")
+    return tools, res.binaries["scale"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gopsy", default=str(REPO / "build" / "gopsy"))
@@ -79,16 +93,8 @@ def main() -> int:
     a = ap.parse_args()
     sizes = a.n or ([100000, 1000000] if os.environ.get("BIG") == "1" else [100000])
     e2e.raise_core_limit()
-    out = subprocess.run([str(REPO / "scripts" / "go-toolchains"), "--anchors", VERSION], capture_output=True,
-                         text=True, check=True).stdout.split("\n")
-    tools = dict(l.split(None, 1) for l in out if l.strip())
-    goroot, dlv = Path(tools[VERSION]), tools["dlv"]
-    fixtures = REPO / "tests" / "fixtures"
-    res = e2e.build_group(VERSION, goroot, None, "default", fixtures, {"scale": False},
-                          {p.name for p in fixtures.iterdir() if p.is_dir()})
-    if "scale" not in res.binaries:
-        sys.exit(f"bench: cannot build the scale fixture: {res.errors}")
-    binary = res.binaries["scale"]
+    tools, binary = scale_fixture()
+    dlv = tools["dlv"]
     rows = []
     for n in sizes:
         core, dump = make_core(binary, n)

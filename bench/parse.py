@@ -31,7 +31,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 sys.path.insert(0, str(HERE))
 import run as e2e  # noqa: E402
-from goroutines import VERSION  # noqa: E402
+from goroutines import VERSION, scale_fixture  # noqa: E402
 
 TARGET_S, TARGET_RATIO, TARGET_MIB = 0.2, 70, 100
 
@@ -136,18 +136,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-panicparse", action="store_true")
     a = ap.parse_args()
-    out = subprocess.run([str(REPO / "scripts" / "go-toolchains"), "--anchors", VERSION], capture_output=True,
-                         text=True, check=True).stdout.split("\n")
-    tools = dict(l.split(None, 1) for l in out if l.strip())
-    goroot, panicparse = Path(tools[VERSION]), tools["panicparse"]
-    fixtures = REPO / "tests" / "fixtures"
-    res = e2e.build_group(VERSION, goroot, None, "default", fixtures, {"scale": False},
-                          {p.name for p in fixtures.iterdir() if p.is_dir()})
-    if "scale" not in res.binaries:
-        sys.exit(f"bench: cannot build the scale fixture: {res.errors}")
+    tools, binary = scale_fixture()
+    panicparse = tools["panicparse"]
     rows, ok = [], True
     for mode in ("panic", "sigquit"):
-        dump = make_dump(res.binaries["scale"], a.n, mode)
+        dump = make_dump(binary, a.n, mode)
         row, good = bench_one(a, a.gopsy, panicparse, dump, f"{a.n} {mode}")
         rows.append(row)
         ok = ok and good
