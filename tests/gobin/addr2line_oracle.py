@@ -249,6 +249,8 @@ def discover_fixtures(fixtures: Path, e2e) -> tuple:
     wanted = {}
     if e2e is not None and (fixtures / "cells.json").exists():
         for c in e2e.load_cells(fixtures):
+            if c.go_test:  # test binaries (go test -c) are built by the e2e harness only
+                continue
             wanted[c.fixture] = wanted.get(c.fixture, False) or bool(c.cgo) or \
                 uses_cgo(fixtures / c.fixture)
         return wanted, set(wanted)
