@@ -1,7 +1,6 @@
 /* buckets.c — grouping goroutines by stack and state (see buckets.h). */
 #include "analyze/buckets.h"
 
-#include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,18 +125,6 @@ static struct gp_bucket *create(struct gp_buckets *bs, const struct gp_mg *g, si
 	return b;
 }
 
-/* Grow a pointer array of the arena to at least need entries. */
-static void *grow(struct gp_arena *a, void *old, size_t n, size_t *cap, size_t elem)
-{
-	size_t nc = *cap ? *cap * 2 : 16;
-	void *p = gp_arena_alloc(a, nc * elem, alignof(max_align_t));
-	if (p && n)
-		memcpy(p, old, n * elem);
-	if (p)
-		*cap = nc;
-	return p;
-}
-
 static int rehash(struct gp_buckets *bs)
 {
 	size_t size = (bs->mask + 1) * 2;
@@ -239,12 +226,10 @@ struct gp_err *gp_buckets_add(struct gp_buckets *bs, const struct gp_mg *g)
 	if (!b) {
 		if (!(b = create(bs, g, n, h)))
 			return &gp_err_nomem;
-		if (bs->n == bs->cap) {
-			struct gp_bucket **l = grow(bs->a, bs->list, bs->n, &bs->cap, sizeof(*l));
-			if (!l)
-				return &gp_err_nomem;
-			bs->list = l;
-		}
+		void *l = bs->list;
+		if (!gp_arena_grow(bs->a, &l, bs->n, &bs->cap, sizeof(*bs->list), 16))
+			return &gp_err_nomem;
+		bs->list = l;
 		bs->list[bs->n++] = b;
 		size_t k = h & bs->mask;
 		b->next = bs->table[k];
@@ -273,12 +258,10 @@ struct gp_err *gp_buckets_add(struct gp_buckets *bs, const struct gp_mg *g)
 		}
 	}
 	if (g->kind == GP_MG_GOROUTINE) {
-		if (b->n_ids == b->cap_ids) {
-			uint64_t *ids = grow(bs->a, b->ids, b->n_ids, &b->cap_ids, sizeof(*ids));
-			if (!ids)
-				return &gp_err_nomem;
-			b->ids = ids;
-		}
+		void *ids = b->ids;
+		if (!gp_arena_grow(bs->a, &ids, b->n_ids, &b->cap_ids, sizeof(*b->ids), 16))
+			return &gp_err_nomem;
+		b->ids = ids;
 		b->ids[b->n_ids++] = g->goid;
 	}
 	return NULL;

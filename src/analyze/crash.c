@@ -1,7 +1,6 @@
 /* crash.c — the crash summary of a dump (see crash.h). */
 #include "analyze/crash.h"
 
-#include <stdalign.h>
 #include <string.h>
 
 void gp_crash_init(struct gp_crash *c, struct gp_arena *a)
@@ -35,16 +34,10 @@ static struct gp_err *add_panic(struct gp_crash *c, struct gp_sv l)
 	p.msg = dup(c, l, &err);
 	if (err)
 		return err;
-	if (c->n_panics == c->cap_panics) {
-		size_t nc = c->cap_panics ? c->cap_panics * 2 : 4;
-		struct gp_panic *np = gp_arena_alloc(c->a, nc * sizeof(*np), alignof(struct gp_panic));
-		if (!np)
-			return &gp_err_nomem;
-		if (c->n_panics)
-			memcpy(np, c->panics, c->n_panics * sizeof(*np));
-		c->panics = np;
-		c->cap_panics = nc;
-	}
+	void *panics = c->panics;
+	if (!gp_arena_grow(c->a, &panics, c->n_panics, &c->cap_panics, sizeof(*c->panics), 4))
+		return &gp_err_nomem;
+	c->panics = panics;
 	c->panics[c->n_panics++] = p;
 	return NULL;
 }

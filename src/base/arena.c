@@ -93,6 +93,23 @@ void *gp_arena_calloc(struct gp_arena *a, size_t n, size_t size)
 	return p;
 }
 
+int gp_arena_grow(struct gp_arena *a, void **items, size_t n, size_t *cap, size_t elem, size_t first)
+{
+	if (n < *cap)
+		return 1;
+	size_t nc = *cap ? *cap * 2 : first;
+	if (nc < *cap || (elem && nc > SIZE_MAX / elem))
+		return 0;
+	void *p = gp_arena_alloc(a, nc * elem, _Alignof(max_align_t));
+	if (!p)
+		return 0;
+	if (n)
+		memcpy(p, *items, n * elem);
+	*items = p;
+	*cap = nc;
+	return 1;
+}
+
 char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n)
 {
 	char *d = gp_arena_alloc(a, n + 1, 1);

@@ -31,6 +31,10 @@ void gp_arena_reset(struct gp_arena *a);
 void *gp_arena_alloc(struct gp_arena *a, size_t size, size_t align);
 /* Zeroed array of n elements of size bytes, overflow-checked. */
 void *gp_arena_calloc(struct gp_arena *a, size_t n, size_t size);
+/* Make room for one more element in a growable array of the arena: when the n elements in use fill
+ * *cap, a block twice as large (first elements at the start) replaces *items, the old one staying in
+ * the arena. 0 when out of memory (then *items is unchanged). */
+int gp_arena_grow(struct gp_arena *a, void **items, size_t n, size_t *cap, size_t elem, size_t first);
 char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n);
 char *gp_arena_strdup(struct gp_arena *a, const char *s);
 

@@ -11,7 +11,6 @@
  */
 #include "dump/parser.h"
 
-#include <stdalign.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -21,7 +20,6 @@
 
 enum state { S_OUTSIDE, S_DUMP, S_BLOCK, S_PPROF, S_PPROF_REC };
 enum pend { PEND_NONE, PEND_ITEM, PEND_UNKNOWN };
-enum { MAX_KEEP = 8 << 20 }; /* bytes of one block held at most (the runtime prints ~100 frames) */
 
 struct ringline {
 	char text[GP_DUMP_PREAMBLE_LINE];
@@ -84,18 +82,12 @@ static void rebase(struct dp *d, ptrdiff_t by)
 
 static struct gp_mitem *push(struct dp *d, enum gp_mitem_kind kind)
 {
-	if (d->n_items == d->cap_items) {
-		size_t nc = d->cap_items ? d->cap_items * 2 : 64;
-		struct gp_mitem *ni = gp_arena_alloc(&d->scratch, nc * sizeof(*ni), alignof(struct gp_mitem));
-		if (!ni) {
-			d->err = &gp_err_nomem;
-			return NULL;
-		}
-		if (d->n_items)
-			memcpy(ni, d->items, d->n_items * sizeof(*ni));
-		d->items = ni;
-		d->cap_items = nc;
+	void *items = d->items;
+	if (!gp_arena_grow(&d->scratch, &items, d->n_items, &d->cap_items, sizeof(*d->items), 64)) {
+		d->err = &gp_err_nomem;
+		return NULL;
 	}
+	d->items = items;
 	struct gp_mitem *it = &d->items[d->n_items++];
 	it->kind = (uint8_t)kind; /* field by field: a memset per line showed in profiles */
 	it->has_off = it->has_fpsp = 0;
@@ -569,7 +561,7 @@ struct gp_err *gp_dump_parse_fd(int fd, const char *name, const struct gp_dump_s
 			err = d->err;
 			break;
 		}
-		if ((d->state == S_BLOCK || d->state == S_PPROF_REC) && gp_lr_kept(&d->r) > MAX_KEEP) {
+		if ((d->state == S_BLOCK || d->state == S_PPROF_REC) && gp_lr_kept(&d->r) > GP_LR_MAX_KEEP /* one block: the runtime prints ~100 frames */) {
 			d->g.cut = 1;
 			d->info.cut_blocks++;
 			block_end(d);

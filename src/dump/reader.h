@@ -18,7 +18,7 @@
 enum {
 	GP_LR_CHUNK = 4 << 20,     /* read size and initial buffer */
 	GP_LR_MAX_LINE = 16 << 20, /* longer lines are cut into pieces of this size */
-	GP_LR_MAX_KEEP = 32 << 20, /* kept bytes beyond this: the caller must let go (gp_lr_keeping) */
+	GP_LR_MAX_KEEP = 8 << 20,  /* kept bytes beyond this: the caller must let go (gp_lr_kept) */
 	GP_LR_RELEASE = 8 << 20,   /* a mapped file's pages are released in steps of this */
 };
 

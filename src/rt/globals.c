@@ -42,6 +42,21 @@ int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, in
 	return count;
 }
 
+int gp_rip_slices(const uint64_t *tg, int n, uint64_t *out)
+{
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		int has8 = 0, has16 = 0;
+		for (int j = 0; j < n; j++) {
+			has8 |= tg[j] == tg[i] + 8;
+			has16 |= tg[j] == tg[i] + 16;
+		}
+		if (has8 && has16)
+			out[k++] = tg[i];
+	}
+	return k;
+}
+
 static struct gp_err *read_slice(const struct gp_target *t, uint64_t addr, struct gp_slice *s)
 {
 	uint64_t w[3];
@@ -93,24 +108,17 @@ struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b
 	int n = gp_rip_targets(b, "runtime.allgadd", tg, 256);
 	if (n < 0)
 		return gp_errorf(GP_ERR_NOT_FOUND, "runtime.allgadd is not in the pclntab: cannot locate runtime.allgs in a stripped binary");
-	int candidates = 0;
-	for (int i = 0; i < n; i++) {
-		int has8 = 0, has16 = 0;
-		for (int j = 0; j < n; j++) {
-			has8 |= tg[j] == tg[i] + 8;
-			has16 |= tg[j] == tg[i] + 16;
-		}
-		if (!has8 || !has16)
-			continue;
-		candidates++;
+	uint64_t sl[256];
+	int candidates = gp_rip_slices(tg, n, sl);
+	for (int i = 0; i < candidates; i++) {
 		struct gp_slice s;
-		err = read_slice(t, tg[i] + t->bias, &s);
+		err = read_slice(t, sl[i] + t->bias, &s);
 		if (err) {
 			gp_err_free(err);
 			continue;
 		}
 		if (plausible_allgs(t, &s)) {
-			out->addr = tg[i] + t->bias;
+			out->addr = sl[i] + t->bias;
 			out->s = s;
 			out->how = "code of runtime.allgadd";
 			return NULL;

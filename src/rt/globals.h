@@ -30,5 +30,9 @@ struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b
 /* The link-time addresses that RIP-relative operands of function `name` refer to (REX.W MOV/LEA/
  * CMP/XCHG forms), deduplicated, at most max. Returns how many; -1 if the function is not found. */
 int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, int max);
+/* Of the targets tg[0..n), those t with t+8 and t+16 among them too: the ptr/len/cap words of a slice
+ * variable the code appends to (runtime.allgs in allgadd, runtime.allp in procresize). Written to out
+ * (room for n); returns how many. */
+int gp_rip_slices(const uint64_t *tg, int n, uint64_t *out);
 
 #endif

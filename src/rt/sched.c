@@ -506,25 +506,18 @@ static uint64_t find_allp(const struct gp_rt *rt, struct gp_arena *a, const char
 		*why = "no symbol runtime.allp, and runtime.procresize is not in the pclntab";
 		return 0;
 	}
-	int shaped = 0;
-	for (int i = 0; i < n; i++) {
-		int has8 = 0, has16 = 0;
-		for (int j = 0; j < n; j++) {
-			has8 |= tg[j] == tg[i] + 8;
-			has16 |= tg[j] == tg[i] + 16;
-		}
-		if (!has8 || !has16)
-			continue;
-		shaped++;
+	uint64_t sl[256];
+	int shaped = gp_rip_slices(tg, n, sl);
+	for (int i = 0; i < shaped; i++) {
 		uint64_t w[3];
-		err = gp_target_read(rt->t, tg[i] + rt->t->bias, w, sizeof(w));
+		err = gp_target_read(rt->t, sl[i] + rt->t->bias, w, sizeof(w));
 		if (err) {
 			gp_err_free(err);
 			continue;
 		}
 		if (allp_plausible(rt, w)) {
 			*how = "code of runtime.procresize";
-			return tg[i] + rt->t->bias;
+			return sl[i] + rt->t->bias;
 		}
 	}
 	*why = astr(a, "no symbol runtime.allp, and of the %d addresses runtime.procresize references (%d shaped like a slice) none holds the Ps in the core",
