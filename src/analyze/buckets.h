@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analyze/model.h"
+#include "model/model.h"
 #include "base/arena.h"
 #include "base/err.h"
 

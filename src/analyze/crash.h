@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "analyze/model.h"
+#include "model/model.h"
 #include "base/arena.h"
 #include "base/err.h"
 

@@ -6,20 +6,15 @@
 
 #include "base/arena.h"
 #include "cli/cli.h"
-#include "gobin/gobin.h"
-#include "layout/layout.h"
 #include "render/header.h"
 #include "render/json.h"
 #include "render/sched_json.h"
 #include "render/tb_json.h"
 #include "render/textout.h"
 #include "render/traceback.h"
-#include "rt/clock.h"
-#include "rt/goroutine.h"
 #include "rt/prefetch.h"
-#include "rt/sched.h"
-#include "target/core.h"
-#include "target/target.h"
+#include "session/session.h"
+#include "unwind/gstart.h"
 #include "unwind/threadstack.h"
 
 static const char usage[] =
@@ -60,70 +55,32 @@ static int parse(int argc, char **argv, struct opts *o)
 	return o->core ? 0 : -1;
 }
 
-/* Where a goroutine's traceback starts (traceback1 / initAt); 0 when it is running on another thread
- * (the runtime prints no stack for it). */
+/* Where a goroutine's traceback starts; 0 when it is running on another thread (the runtime prints
+ * no stack for it). */
 static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, struct gp_tb_start *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->goid = g->goid;
-	s->parent_goid = g->parent_goid;
-	s->gopc = g->gopc;
-	s->gp = g->addr;
-	s->print_fpsp = level >= 2;
-	s->ancestors = g->ancestors;
-	uint32_t st = gp_g_status(rt, g);
-	if (st == (uint32_t)gp_layout_const(rt->l, GP_K_GSTATUS_RUNNING) && (rt->b->bi.v.minor < 26 || g->syscallsp == 0))
-		return 0;
-	if (g->syscallsp) {
-		s->pc = g->syscallpc;
-		s->sp = g->syscallsp;
-		s->is_syscall = 1;
-	} else {
-		s->pc = g->sched_pc;
-		s->sp = g->sched_sp;
-	}
-	if (g->m && gp_lhas(rt->l, GP_L_M_VDSOSP)) {
-		uint64_t vsp = 0, vpc = 0;
-		struct gp_err *err = gp_target_u64(rt->t, g->m + (uint64_t)gp_loff(rt->l, GP_L_M_VDSOSP), &vsp);
-		if (!err)
-			err = gp_target_u64(rt->t, g->m + (uint64_t)gp_loff(rt->l, GP_L_M_VDSOPC), &vpc);
-		gp_err_free(err);
-		if (!err && vsp) {
-			s->pc = vpc;
-			s->sp = vsp;
-			s->is_syscall = 0;
-		}
-	}
-	return 1;
+	gp_tb_start_for_g(s, g, level);
+	return gp_g_unwind_start(rt, g, &s->at);
 }
 
 /* The estimated clock for ", N minutes", computed once, when the first goroutine that needs it
  * comes (a pass over allgs; cores whose goroutines have no wait time never pay for it). */
-struct lazy_now {
-	struct gp_arena *a;
-	int done;
-	struct gp_now now;
-};
-
-static int64_t now_for(const struct gp_rt *rt, struct lazy_now *ln, const struct gp_g *g)
+static int64_t now_for(struct gp_session *ss, const struct gp_g *g)
 {
-	if (!ln->done && gp_g_has_wait_time(rt, g)) {
-		ln->done = 1;
-		struct gp_err *err = gp_now_estimate(rt, ln->a, &ln->now);
-		if (err) {
-			fprintf(stderr, "gopsy: note: no clock estimate for \", N minutes\": %s\n", gp_err_msg(err));
-			gp_err_free(err);
-			memset(&ln->now, 0, sizeof(ln->now));
-		}
+	if (!ss->now_done && gp_g_has_wait_time(&ss->rt, g)) {
+		const struct gp_now *now = gp_session_now(ss);
+		if (!now->ns)
+			fprintf(stderr, "gopsy: note: no clock estimate for \", N minutes\": %s\n", ss->now_problem);
 	}
-	return ln->now.ns;
+	return ss->now_done ? ss->now.ns : 0;
 }
 
 /* One goroutine as text: header, then frames (or the running-elsewhere line), like tracebackothers. */
-static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct gp_tout *out, const struct gp_g *g,
-		      struct lazy_now *ln)
+static void print_one(struct gp_session *ss, const struct gp_tb_ctx *c, struct gp_tout *out, const struct gp_g *g)
 {
-	gp_print_goroutine_header(out, rt, g, c->level, now_for(rt, ln, g));
+	const struct gp_rt *rt = &ss->rt;
+	gp_print_goroutine_header(out, rt, g, c->level, now_for(ss, g));
 	struct gp_tb_start s;
 	if (!tb_start(rt, g, c->level, &s)) {
 		tout_str(out, "\tgoroutine running on other thread; stack unavailable\n");
@@ -137,13 +94,13 @@ static void print_one(const struct gp_rt *rt, const struct gp_tb_ctx *c, struct 
  * c's sink. */
 static void thread_frames(const struct gp_tb_ctx *c, const struct gp_g *g, const struct gp_thread_start *ts)
 {
-	struct gp_tb_start s = {.pc = ts->pc, .sp = ts->sp, .trap = ts->trap, .print_fpsp = c->level >= 2,
+	struct gp_tb_start s = {.at = {.pc = ts->pc, .sp = ts->sp, .trap = ts->trap}, .print_fpsp = c->level >= 2,
 				.goid = g->goid, .gp = g->addr, .no_created_by = 1};
 	gp_tb_print_frames(c, &s);
 }
 
 /* With --thread-stacks: after the runtime-format dump, the running goroutines' stacks, marked. */
-static void print_thread_stacks(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
+static void print_thread_stacks(const struct gp_rt *rt, const struct gp_tb_ctx *c,
 				struct gp_tout *out, const uint64_t *gs, size_t n)
 {
 	if (!n)
@@ -162,7 +119,7 @@ static void print_thread_stacks(const struct gp_rt *rt, const struct gp_core *co
 		tout_dec(out, (int64_t)g.goid);
 		tout_str(out, " [running");
 		const char *why = NULL;
-		if (gp_running_start(rt, core, c->cache, &g, &ts, &why) == 0) {
+		if (gp_running_start(rt, c->cache, &g, &ts, &why) == 0) {
 			tout_str(out, " on thread ");
 			tout_dec(out, ts.tid);
 			tout_str(out, ", from its ");
@@ -178,7 +135,7 @@ static void print_thread_stacks(const struct gp_rt *rt, const struct gp_core *co
 }
 
 /* One goroutine as a JSON object. */
-static void json_one(const struct gp_rt *rt, const struct gp_core *core, const struct gp_tb_ctx *c,
+static void json_one(const struct gp_rt *rt, const struct gp_tb_ctx *c,
 		     struct gp_tb_json *js, const struct gp_g *g, int64_t now_ns)
 {
 	struct gp_json *j = js->j;
@@ -203,7 +160,7 @@ static void json_one(const struct gp_rt *rt, const struct gp_core *core, const s
 		gp_json_obj_begin(j);
 		struct gp_thread_start ts = {0};
 		const char *why = NULL;
-		if (gp_running_start(rt, core, c->cache, g, &ts, &why) == 0) {
+		if (gp_running_start(rt, c->cache, g, &ts, &why) == 0) {
 			gp_json_kint(j, "tid", ts.tid);
 			gp_json_kstr(j, "source", ts.source);
 			gp_tb_json_begin_frames(js);
@@ -222,153 +179,105 @@ int cmd_goroutines(int argc, char **argv)
 	struct opts o;
 	if (parse(argc, argv, &o) != 0)
 		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
-	struct gp_arena a;
-	gp_arena_init(&a);
-	struct gp_core *core = NULL;
-	struct gp_gobin *b = NULL;
-	struct gp_err *err = gp_core_open(o.core, &a, &core);
+	struct gp_session *ss;
+	struct gp_err *err = cli_open_session(o.core, o.exe, o.force, &ss);
 	if (err)
-		goto out;
-	if (!o.exe) {
-		o.exe = gp_core_exe_path(core);
-		if (!o.exe) {
-			err = gp_errorf(GP_ERR_NOT_FOUND, "core %s does not name its executable (no NT_FILE note): pass --exe BIN", o.core);
-			goto out;
-		}
-		if (access(o.exe, R_OK) != 0) {
-			err = gp_errorf(GP_ERR_NOT_FOUND, "core %s was produced by %s, which is not readable here: pass --exe BIN", o.core, o.exe);
-			goto out;
-		}
-	}
-	if (core->truncated_bytes)
-		fprintf(stderr, "gopsy: warning: core %s is truncated: %llu bytes of its memory are missing from the file; "
-				"whatever lay there is reported where it is needed\n",
-			o.core, (unsigned long long)core->truncated_bytes);
-	if ((err = gp_gobin_open(o.exe, &a, &b)))
-		goto out;
-	struct gp_target t;
-	if ((err = gp_target_init(&t, core, b->exe, o.force)))
-		goto out;
-	if (t.buildid_note)
-		fprintf(stderr, "gopsy: note: executable not verified against the core: %s\n", t.buildid_note);
-	const struct gp_layout *l;
-	unsigned lflags = (o.force ? GP_LAYOUT_NEAREST : 0) | (b->bi.v.experiments ? GP_LAYOUT_EXPERIMENTS : 0);
-	if ((err = gp_layout_for_binary(o.exe, b->bi.v.minor, b->has_dwarf, lflags, &a, &l)))
-		goto out;
-	if (l->warning)
-		fprintf(stderr, "gopsy: warning: %s\n", l->warning);
-	struct gp_rt rt;
-	if ((err = gp_rt_init(&rt, &t, b, l)))
-		goto out;
+		return cli_fail(err);
+	const struct gp_rt *rt = &ss->rt;
+	const struct gp_layout *l = ss->l;
 	static char buf[1 << 20];
 	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	struct gp_tb_sink sink;
-	struct gp_tout *tout = GP_NEW(&a, struct gp_tout);
+	struct gp_tout *tout = GP_NEW(&ss->arena, struct gp_tout);
 	if (!tout) {
 		err = &gp_err_nomem;
 		goto out;
 	}
 	struct gp_json j;
 	struct gp_tb_json js = {&j, 0};
-	struct lazy_now lnow = {&a, 0, {0}};
 	if (o.json) {
 		gp_json_init(&j, stdout, 0);
 		gp_tb_json_sink(&sink, &js);
 		gp_json_obj_begin(&j);
 		gp_json_kstr(&j, "schema", "gopsy.goroutines/1");
-		gp_json_kstr(&j, "core", o.core);
-		gp_json_kstr(&j, "exe", o.exe);
-		gp_json_kstr(&j, "go_version", b->bi.version);
+		gp_json_kstr(&j, "core", ss->core_path);
+		gp_json_kstr(&j, "exe", ss->exe_path);
+		gp_json_kstr(&j, "go_version", ss->bin->bi.version);
 		gp_json_kstr(&j, "traceback", o.level_name);
 		gp_json_kstr(&j, "layouts", l->source_desc);
-		gp_json_kbool(&j, "exe_verified", t.buildid_checked);
-		gp_json_kstr(&j, "allgs_found_by", rt.allgs.how);
-		gp_json_kbool(&j, "labels_in_header", rt.tracebacklabels);
-		gp_json_threads(&j, &rt, core);
-		struct gp_sched sched;
-		if ((err = gp_sched_read(&rt, &a, &sched)))
+		gp_json_kbool(&j, "exe_verified", ss->t.buildid_checked);
+		gp_json_kstr(&j, "allgs_found_by", rt->allgs.how);
+		gp_json_kbool(&j, "labels_in_header", rt->tracebacklabels);
+		gp_json_threads(&j, rt, ss->core);
+		const struct gp_sched *sched;
+		if ((err = gp_session_sched(ss, &sched)))
 			goto out;
-		gp_json_sched(&j, &rt, &sched);
-		if ((err = gp_now_estimate(&rt, &a, &lnow.now)))
-			goto out;
-		lnow.done = 1;
-		gp_json_now(&j, &lnow.now);
+		gp_json_sched(&j, rt, sched);
+		gp_json_now(&j, gp_session_now(ss));
 		gp_json_key(&j, "goroutines");
 		gp_json_arr_begin(&j);
 	} else {
 		gp_tout_init(tout, STDOUT_FILENO);
 		gp_tb_text_sink(&sink, tout);
 	}
-	struct gp_pccache cache;
-	if ((err = gp_pccache_init(&cache, &b->pcln, 12, &a)))
-		goto out;
-	struct gp_tb_ctx c = {&t, b, &rt.ids, &cache, l, o.level, &sink};
-	/* Like the runtime's crash output: first the goroutine of the thread that crashed (the kernel
-	 * writes the dumping thread's note first), then every other one in allgs order. */
-	uint64_t first = 0;
-	struct gp_err *e = gp_rt_thread_curg(&rt, &core->threads[0], &first);
-	if (e) {
-		fprintf(stderr, "gopsy: note: cannot tell which goroutine crashed: %s\n", gp_err_msg(e));
-		gp_err_free(e);
-		first = 0;
-	}
+	struct gp_tb_ctx c = {&ss->t, ss->bin, &rt->ids, &ss->cache, l, o.level, &sink};
+	/* Like the runtime's crash output: first the goroutine of the thread that crashed, then every
+	 * other one in allgs order. */
+	const struct gp_death *d = gp_session_death(ss);
+	uint64_t first = d->curg;
 	uint64_t printed = 0, unreadable = 0;
 	uint64_t running[1024]; /* GOMAXPROCS bounds the running goroutines */
 	size_t nrunning = 0;
 	struct gp_prefetch pf;
-	gp_prefetch_init(&pf, &rt);
-	for (uint64_t i = first ? 0 : 1; i <= rt.allgs.s.len; i++) {
+	gp_prefetch_init(&pf, rt);
+	struct gp_err *e;
+	for (uint64_t i = first ? 0 : 1; i <= rt->allgs.s.len; i++) {
 		uint64_t ga = first;
 		struct gp_g g;
 		if (i)
 			gp_prefetch_allg(&pf, i - 1);
-		e = i ? gp_rt_allg(&rt, i - 1, &ga) : NULL;
+		e = i ? gp_rt_allg(rt, i - 1, &ga) : NULL;
 		if (!e && i && ga == first)
 			continue;
 		if (!e)
-			e = gp_rt_read_g(&rt, ga, &g);
+			e = gp_rt_read_g(rt, ga, &g);
 		if (e) {
 			fprintf(stderr, "gopsy: allgs[%llu]: %s\n", (unsigned long long)(i ? i - 1 : 0), gp_err_msg(e));
 			gp_err_free(e);
 			unreadable++;
 			continue;
 		}
-		if (gp_g_is_dead(&rt, &g) || (o.level < 2 && gp_g_is_system(&rt, &g)))
+		if (gp_g_is_dead(rt, &g) || (o.level < 2 && gp_g_is_system(rt, &g)))
 			continue;
 		if ((i & 8191) == 8191)
-			gp_core_release_pages(core); /* bounded RSS on cores with many goroutines */
+			gp_core_release_pages(ss->core); /* bounded RSS on cores with many goroutines */
 		if (o.json) {
-			json_one(&rt, core, &c, &js, &g, lnow.now.ns);
+			json_one(rt, &c, &js, &g, gp_session_now(ss)->ns);
 			printed++;
 			continue;
 		}
 		if (printed++)
 			tout_char(tout, '\n');
-		print_one(&rt, &c, tout, &g, &lnow);
-		if (o.thread_stacks && gp_g_status(&rt, &g) == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_RUNNING) &&
+		print_one(ss, &c, tout, &g);
+		if (o.thread_stacks && gp_g_status(rt, &g) == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_RUNNING) &&
 		    nrunning < sizeof(running) / sizeof(running[0]))
 			running[nrunning++] = g.addr;
 	}
-	if (!o.json)
-		print_thread_stacks(&rt, core, &c, tout, running, nrunning);
 	if (o.json) {
 		gp_json_arr_end(&j);
 		gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);
 		gp_json_obj_end(&j);
-	}
-	if (o.json) {
 		fflush(stdout);
 	} else {
+		print_thread_stacks(rt, &c, tout, running, nrunning);
 		gp_tout_flush(tout);
 		if (tout->error && !err)
 			err = gp_errorf(GP_ERR_IO, "writing the output: %s", strerror(tout->error));
 	}
 	if (unreadable && !err)
 		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
-				(unsigned long long)unreadable, (unsigned long long)rt.allgs.s.len);
+				(unsigned long long)unreadable, (unsigned long long)rt->allgs.s.len);
 out:
-	gp_gobin_close(b);
-	gp_core_close(core);
-	gp_arena_deinit(&a);
+	gp_session_close(ss);
 	return err ? cli_fail(err) : EXIT_OK;
 }

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "analyze/model.h"
+#include "model/model.h"
 #include "base/sv.h"
 
 /* Canonical "0x" + lowercase hex without leading zeros (the runtime's hex(), fmt's %#x). */
@@ -43,7 +43,7 @@ int gp_dg_profile(struct gp_sv line, uint64_t *total);
 int gp_dg_pprof_record(struct gp_sv line, struct gp_mg *g);
 int gp_dg_pprof_frame(struct gp_sv line, struct gp_mitem *it);
 
-/* What a line outside goroutine blocks is (analyze/model.h). */
+/* What a line outside goroutine blocks is (model/model.h). */
 enum gp_dline_kind gp_dg_classify(struct gp_sv line);
 
 #endif

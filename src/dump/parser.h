@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "analyze/model.h"
+#include "model/model.h"
 #include "base/err.h"
 #include "dump/grammar.h"
 

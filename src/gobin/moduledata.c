@@ -10,7 +10,7 @@
 #include "layout/tables.h"
 
 struct md_offsets {
-	int pcheader, funcnametab, ftab, minpc, maxpc, text, etext, gofunc;
+	int pcheader, funcnametab, ftab, minpc, maxpc, text, etext, gofunc, types, etypes;
 };
 
 static int md_offsets(int go_minor, struct md_offsets *o)
@@ -26,6 +26,8 @@ static int md_offsets(int go_minor, struct md_offsets *o)
 	o->text = t->fields[GP_L_MODULEDATA_TEXT].off;
 	o->etext = t->fields[GP_L_MODULEDATA_ETEXT].off;
 	o->gofunc = t->fields[GP_L_MODULEDATA_GOFUNC].off;
+	o->types = t->fields[GP_L_MODULEDATA_TYPES].off;
+	o->etypes = t->fields[GP_L_MODULEDATA_ETYPES].off;
 	return 0;
 }
 
@@ -34,7 +36,8 @@ static int md_offsets(int go_minor, struct md_offsets *o)
 static int try_at(const struct gp_exe *exe, const struct gp_pclntab *t, uint64_t addr, const struct md_offsets *o,
 		  struct gp_moduledata *md, uint64_t *bad_gofunc_at)
 {
-	const unsigned char *p = gp_exe_ptr(exe, addr, (size_t)o->gofunc + 8);
+	int end = o->gofunc > o->etypes ? o->gofunc : o->etypes;
+	const unsigned char *p = gp_exe_ptr(exe, addr, (size_t)end + 8);
 	if (!p || gp_le64(p + (o->pcheader)) != t->addr || gp_le64(p + (o->funcnametab)) != t->addr + t->funcname_off ||
 	    gp_le64(p + (o->ftab)) != t->addr + t->pcln_off || gp_le64(p + (o->ftab + 8)) != t->nfunc + 1)
 		return 0;
@@ -44,6 +47,10 @@ static int try_at(const struct gp_exe *exe, const struct gp_pclntab *t, uint64_t
 	md->minpc = gp_le64(p + (o->minpc));
 	md->maxpc = gp_le64(p + (o->maxpc));
 	md->gofunc = gp_le64(p + (o->gofunc));
+	md->types = gp_le64(p + (o->types));
+	md->etypes = gp_le64(p + (o->etypes));
+	if (md->types > md->etypes)
+		md->types = md->etypes = 0;
 	uint32_t first;
 	memcpy(&first, t->base + t->pcln_off, 4);
 	if (md->minpc != md->text + first || md->text > md->etext)

@@ -1,5 +1,6 @@
 /* moduledata.h — locating runtime.firstmoduledata in an executable without symbols, and reading the
- * few fields the pclntab needs: text, etext, minpc, maxpc, gofunc (runtime/symtab.go `moduledata`).
+ * few fields the pclntab needs: text, etext, minpc, maxpc, gofunc (runtime/symtab.go `moduledata`),
+ * and types/etypes, the base of type names (runtime.resolveNameOff).
  *
  * Search order: section `.go.module` (Go 1.26+), symbol runtime.firstmoduledata, else a scan of the
  * writable segments for the words {pcHeader address, pcHeader + funcnameOffset} (the first two
@@ -19,6 +20,7 @@ struct gp_moduledata {
 	uint64_t addr;       /* link-time address */
 	const char *where;   /* ".go.module", "symbol runtime.firstmoduledata", "scan of .noptrdata" ... */
 	uint64_t text, etext, minpc, maxpc, gofunc;
+	uint64_t types, etypes; /* the type descriptors' range (nameOff/typeOff base); 0 when inconsistent */
 };
 
 /* go_minor selects the field offsets (gofunc moved in 1.20 and in 1.27). GP_ERR_UNSUPPORTED for a

@@ -330,3 +330,16 @@ size_t gp_pclntab_inline_frames(const struct gp_pclntab *t, const struct gp_func
 	fr->file_len = (uint32_t)strlen(fr->file);
 	return n;
 }
+
+int gp_pclntab_func_by_name(const struct gp_pclntab *t, const char *name, struct gp_func *f, uint64_t *end)
+{
+	for (uint64_t i = 0; i < t->nfunc; i++) {
+		if (gp_pclntab_func_at(t, i, f) != 0 || strcmp(gp_pclntab_funcname(t, f), name))
+			continue;
+		struct gp_func next;
+		if (end)
+			*end = gp_pclntab_func_at(t, i + 1, &next) == 0 ? next.entry : gp_pclntab_maxpc(t);
+		return 0;
+	}
+	return -1;
+}

@@ -95,6 +95,10 @@ int gp_pclntab_func_at(const struct gp_pclntab *t, uint64_t i, struct gp_func *f
 /* findfunc(pc): 0 and *f filled, or -1 when pc is outside every function. */
 int gp_pclntab_findfunc(const struct gp_pclntab *t, uint64_t pc, struct gp_func *f);
 
+/* The function named name (a linear scan: for the few functions looked up by name once per run);
+ * 0 and *f, and *end = the next function's entry (the end of its code), or -1 when absent. */
+int gp_pclntab_func_by_name(const struct gp_pclntab *t, const char *name, struct gp_func *f, uint64_t *end);
+
 /* Name of f ("" when nameOff is out of bounds). Offset 0 is a real name, as debug/gosym reads it;
  * the runtime prints "" for nameOff 0 (runtime.funcname), which is the traceback renderer's rule. */
 const char *gp_pclntab_funcname(const struct gp_pclntab *t, const struct gp_func *f);

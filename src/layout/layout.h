@@ -101,6 +101,19 @@ static inline int gp_lhas(const struct gp_layout *l, enum gp_lfield f)
 	return l->f[f].off >= 0;
 }
 
+/* Field f of a struct whose bytes are at p (at least the struct's size), zero-extended from the
+ * field's size (8 bytes for a field of another size, e.g. an eface's first word); 0 when the
+ * version has no such field. */
+static inline uint64_t gp_lget(const struct gp_layout *l, const unsigned char *p, enum gp_lfield f)
+{
+	int32_t off = l->f[f].off, size = l->f[f].size;
+	if (off < 0)
+		return 0;
+	uint64_t v = 0;
+	__builtin_memcpy(&v, p + off, size > 0 && size < 8 ? (size_t)size : 8);
+	return v;
+}
+
 /* "G_SCHED_SP" for GP_L_G_SCHED_SP. */
 const char *gp_lfield_name(enum gp_lfield f);
 

@@ -4,81 +4,17 @@
  * (rt/clock.h). */
 #include "render/header.h"
 
+#include "render/goprint.h"
 #include "render/textout.h"
 #include "rt/clock.h"
 #include "rt/synctest.h"
-
-/* One UTF-8 rune at *p (< end); invalid bytes give U+FFFD and advance one byte, as Go's range does. */
-static uint32_t rune(const unsigned char **p, const unsigned char *end)
-{
-	const unsigned char *s = *p;
-	uint32_t c = s[0];
-	int n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-	if (n == 0 || s + n > end) {
-		*p = s + 1;
-		return 0xfffd;
-	}
-	uint32_t r = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
-	for (int i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			*p = s + 1;
-			return 0xfffd;
-		}
-		r = (r << 6) | (s[i] & 0x3f);
-	}
-	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-	if (r < min[n] || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff)) {
-		*p = s + 1;
-		return 0xfffd;
-	}
-	*p = s + n;
-	return r;
-}
-
-static void hexdigits(struct gp_tout *out, uint32_t v, int digits)
-{
-	for (int i = digits - 1; i >= 0; i--)
-		tout_char(out, "0123456789abcdef"[(v >> (4 * i)) & 15]);
-}
-
-/* runtime.printquoted */
-static void print_quoted(struct gp_tout *out, const unsigned char *s, size_t n)
-{
-	const unsigned char *end = s + n;
-	tout_char(out, '"');
-	while (s < end) {
-		uint32_t r = rune(&s, end);
-		if (r == '\n')
-			tout_str(out, "\\n");
-		else if (r == '\r')
-			tout_str(out, "\\r");
-		else if (r == '\t')
-			tout_str(out, "\\t");
-		else if (r == '\\' || r == '"') {
-			tout_char(out, '\\');
-			tout_char(out, (char)r);
-		} else if (r >= ' ' && r <= '~')
-			tout_char(out, (char)r);
-		else if (r < 127) {
-			tout_str(out, "\\x");
-			hexdigits(out, r, 2);
-		} else if (r < 0x10000) {
-			tout_str(out, "\\u");
-			hexdigits(out, r, 4);
-		} else {
-			tout_str(out, "\\U");
-			hexdigits(out, r, 8);
-		}
-	}
-	tout_char(out, '"');
-}
 
 /* Go 1.27's tracebackStringNeedsQuoting */
 static int needs_quoting(const unsigned char *s, size_t n)
 {
 	const unsigned char *end = s + n;
 	while (s < end) {
-		uint32_t r = rune(&s, end);
+		uint32_t r = gp_utf8_rune(&s, end);
 		if (!((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') || r == '.' ||
 		      r == '/' || r == '_'))
 			return 1;
@@ -105,7 +41,7 @@ static void print_labels(struct gp_tout *out, const struct gp_rt *rt, const stru
 		for (int k = 0; k < 2; k++) {
 			const unsigned char *u = (const unsigned char *)str[k];
 			if (!v127 || needs_quoting(u, len[k]))
-				print_quoted(out, u, len[k]);
+				gp_print_quoted(out, str[k], len[k]);
 			else
 				tout_mem(out, str[k], len[k]);
 			if (k == 0)

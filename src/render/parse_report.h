@@ -8,7 +8,7 @@
 
 #include "analyze/buckets.h"
 #include "analyze/crash.h"
-#include "analyze/model.h"
+#include "model/model.h"
 #include "analyze/summary.h"
 #include "render/json.h"
 

@@ -330,7 +330,7 @@ static void traceback2(const struct gp_tb_ctx *c, const struct gp_tb_start *s, s
 static int traceback_121(const struct gp_tb_ctx *c, const struct gp_tb_start *s, int show_rt)
 {
 	struct gp_unwinder u, u2;
-	gp_unwind_init(&u, c->t, c->b, c->ids, c->cache, s->pc, s->sp, s->is_syscall, s->trap);
+	gp_unwind_init(&u, c->t, c->b, c->ids, c->cache, s->at.pc, s->at.sp, s->at.is_syscall, s->at.trap);
 	if (u.error)
 		print_unwind_error(c, s, &u, "");
 	int n, last_n, remaining, dummy;
@@ -354,7 +354,7 @@ static int traceback_121(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s, int show_rt)
 {
 	struct gp_unwinder u;
-	gp_unwind_init(&u, c->t, c->b, c->ids, c->cache, s->pc, s->sp, s->is_syscall, s->trap);
+	gp_unwind_init(&u, c->t, c->b, c->ids, c->cache, s->at.pc, s->at.sp, s->at.is_syscall, s->at.trap);
 	int nprint = 0, last_id = c->ids->normal;
 	if (u.error)
 		print_unwind_error(c, s, &u, "");
@@ -363,7 +363,7 @@ static int traceback_119(const struct gp_tb_ctx *c, const struct gp_tb_start *s,
 		/* tracepc: pc-1 unless (first frame of a trap) or the callee was sigpanic or at entry */
 		int waspanic = n > 0 && u.callee_funcid == c->ids->sigpanic;
 		uint64_t tracepc = fr->pc;
-		if ((n > 0 || !s->trap) && fr->pc > fr->entry && !waspanic)
+		if ((n > 0 || !s->at.trap) && fr->pc > fr->entry && !waspanic)
 			tracepc--;
 		tracepc -= c->t->bias;
 		struct gp_inline_frame buf[MAX_INLINE];
@@ -513,4 +513,14 @@ int gp_tb_print_frames(const struct gp_tb_ctx *c, const struct gp_tb_start *s)
 	if (s->ancestors && c->l)
 		gp_tb_print_ancestors(c, s);
 	return n;
+}
+
+void gp_tb_start_for_g(struct gp_tb_start *s, const struct gp_g *g, int level)
+{
+	s->goid = g->goid;
+	s->parent_goid = g->parent_goid;
+	s->gopc = g->gopc;
+	s->gp = g->addr;
+	s->print_fpsp = level >= 2;
+	s->ancestors = g->ancestors;
 }

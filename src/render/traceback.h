@@ -18,6 +18,7 @@
 #include "layout/layout.h"
 #include "target/target.h"
 #include "unwind/gounwind.h"
+#include "unwind/gstart.h"
 
 /* One printed frame, as data. Strings live until the next callback. */
 struct gp_tb_frame {
@@ -65,9 +66,7 @@ struct gp_tb_ctx {
 
 /* Where a goroutine's unwinding starts and what "created by" needs. */
 struct gp_tb_start {
-	uint64_t pc, sp;
-	int is_syscall;     /* (pc, sp) came from syscallpc/syscallsp */
-	int trap;           /* the first frame is a trap frame (signal context) */
+	struct gp_ustart at; /* where unwinding starts (unwind/gstart.h) */
 	int force_show;     /* the printing M is throwing and this is its curg: show every frame */
 	int print_fpsp;     /* print fp= sp= pc= (level >= 2, or the throwing M's curg) */
 	uint64_t goid, parent_goid, gopc;
@@ -75,6 +74,10 @@ struct gp_tb_start {
 	int no_created_by;  /* frames only (a running goroutine's thread stack) */
 	uint64_t ancestors; /* g.ancestors (*[]ancestorInfo), printed after created by; 0 = none */
 };
+
+/* The goroutine's part of a request: goid, parent, creation pc, address, ancestors, and fp/sp/pc
+ * at level >= 2; at (where to start) is the caller's. */
+void gp_tb_start_for_g(struct gp_tb_start *s, const struct gp_g *g, int level);
 
 /* Print the frames and "created by" lines of one goroutine. Returns the number of frames printed
  * (the runtime's n); unwinding problems are printed as the runtime prints them. */

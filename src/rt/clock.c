@@ -5,17 +5,6 @@
 
 #include "rt/sched.h"
 
-/* Field f of the struct whose bytes are at p (zero-extended from its size); 0 when absent. */
-static uint64_t fld(const struct gp_layout *l, const unsigned char *p, enum gp_lfield f)
-{
-	int32_t off = gp_loff(l, f), size = gp_lsize(l, f);
-	if (off < 0)
-		return 0;
-	uint64_t v = 0;
-	memcpy(&v, p + off, size > 0 && size < 8 ? (size_t)size : 8);
-	return v;
-}
-
 /* The end of g's last completed time.Sleep, or 0. A goroutine sleeping now holds the future end of
  * its current sleep (and a running one may be between setting it and parking): neither counts. */
 static int64_t sleep_end(const struct gp_rt *rt, const unsigned char *p, uint32_t st, uint32_t reason,
@@ -30,10 +19,10 @@ static int64_t sleep_end(const struct gp_rt *rt, const unsigned char *p, uint32_
 		return 0;
 	if (gp_lhas(l, GP_L_G_SLEEPWHEN)) { /* Go 1.23+: timeSleep sets gp.sleepWhen = nanotime() + ns */
 		*how = "g.sleepWhen";
-		return (int64_t)fld(l, p, GP_L_G_SLEEPWHEN);
+		return (int64_t)gp_lget(l, p, GP_L_G_SLEEPWHEN);
 	}
 	/* Go 1.19-1.22: the g's own sleep timer; once it has fired it is timerNoStatus with when kept. */
-	uint64_t t = fld(l, p, GP_L_G_TIMER);
+	uint64_t t = gp_lget(l, p, GP_L_G_TIMER);
 	int64_t nostatus = gp_layout_const(l, GP_K_TIMERSTATUS_NO_STATUS);
 	if (!t || nostatus == GP_K_ABSENT || !gp_lhas(l, GP_L_TIMER_STATUS))
 		return 0;
@@ -74,20 +63,20 @@ struct gp_err *gp_now_estimate(const struct gp_rt *rt, struct gp_arena *a, struc
 		const unsigned char *p = gp_target_ptr(rt->t, ga, (size_t)size);
 		if (!p)
 			continue;
-		uint32_t st = (uint32_t)fld(l, p, GP_L_G_ATOMICSTATUS);
+		uint32_t st = (uint32_t)gp_lget(l, p, GP_L_G_ATOMICSTATUS);
 		if (scan != GP_K_ABSENT)
 			st &= ~(uint32_t)scan;
-		uint32_t reason = (uint32_t)fld(l, p, GP_L_G_WAITREASON);
-		int64_t ws = (int64_t)fld(l, p, GP_L_G_WAITSINCE);
+		uint32_t reason = (uint32_t)gp_lget(l, p, GP_L_G_WAITREASON);
+		int64_t ws = (int64_t)gp_lget(l, p, GP_L_G_WAITSINCE);
 		if (ws > out->waitsince) {
 			out->waitsince = ws;
-			ws_goid = fld(l, p, GP_L_G_GOID);
+			ws_goid = gp_lget(l, p, GP_L_G_GOID);
 		}
 		const char *how = NULL;
 		int64_t se = sleep_end(rt, p, st, reason, &how);
 		if (se > out->sleep_end) {
 			out->sleep_end = se;
-			sleep_goid = fld(l, p, GP_L_G_GOID);
+			sleep_goid = gp_lget(l, p, GP_L_G_GOID);
 			sleep_how = how;
 		}
 	}

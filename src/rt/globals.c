@@ -5,19 +5,9 @@
 
 int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, int max)
 {
-	const struct gp_pclntab *t = &b->pcln;
 	struct gp_func f;
-	uint64_t i, end = 0;
-	int found = 0;
-	for (i = 0; i < t->nfunc; i++) {
-		if (gp_pclntab_func_at(t, i, &f) == 0 && !strcmp(gp_pclntab_funcname(t, &f), name)) {
-			struct gp_func next;
-			end = gp_pclntab_func_at(t, i + 1, &next) == 0 ? next.entry : gp_pclntab_maxpc(t);
-			found = 1;
-			break;
-		}
-	}
-	if (!found || end <= f.entry)
+	uint64_t end = 0;
+	if (gp_pclntab_func_by_name(&b->pcln, name, &f, &end) != 0 || end <= f.entry)
 		return -1;
 	size_t n = (size_t)(end - f.entry);
 	const unsigned char *code = gp_exe_ptr(b->exe, f.entry, n);

@@ -6,38 +6,6 @@
 
 #include <string.h>
 
-static int kid(const struct gp_layout *l, enum gp_lconst k)
-{
-	int64_t v = gp_layout_const(l, k);
-	return v == GP_K_ABSENT ? -1 : (int)v;
-}
-
-static void fill_funcids(struct gp_funcids *ids, const struct gp_layout *l)
-{
-	ids->normal = kid(l, GP_K_FUNCID_NORMAL);
-	ids->wrapper = kid(l, GP_K_FUNCID_WRAPPER);
-	ids->sigpanic = kid(l, GP_K_FUNCID_SIGPANIC);
-	ids->asyncpreempt = kid(l, GP_K_FUNCID_ASYNC_PREEMPT);
-	ids->debugcallv2 = kid(l, GP_K_FUNCID_DEBUG_CALL_V2);
-	ids->cgocallback = kid(l, GP_K_FUNCID_CGOCALLBACK);
-	ids->gopanic = kid(l, GP_K_FUNCID_GOPANIC);
-	ids->panicwrap = kid(l, GP_K_FUNCID_PANICWRAP);
-	ids->runtime_main = kid(l, GP_K_FUNCID_RUNTIME_MAIN);
-	ids->handleasyncevent = kid(l, GP_K_FUNCID_HANDLE_ASYNC_EVENT);
-	ids->corostart = kid(l, GP_K_FUNCID_COROSTART);
-	ids->runfinq = kid(l, GP_K_FUNCID_RUNFINQ);
-	ids->runfinalizers = kid(l, GP_K_FUNCID_RUN_FINALIZERS);
-	ids->runcleanups = kid(l, GP_K_FUNCID_RUN_CLEANUPS);
-	ids->goexit = kid(l, GP_K_FUNCID_GOEXIT);
-	ids->systemstack = kid(l, GP_K_FUNCID_SYSTEMSTACK);
-	ids->systemstack_switch = kid(l, GP_K_FUNCID_SYSTEMSTACK_SWITCH);
-	ids->morestack = kid(l, GP_K_FUNCID_MORESTACK);
-	ids->mcall = kid(l, GP_K_FUNCID_MCALL);
-	ids->mstart = kid(l, GP_K_FUNCID_MSTART);
-	ids->rt0_go = kid(l, GP_K_FUNCID_RT0_GO);
-	ids->gogo = kid(l, GP_K_FUNCID_GOGO);
-}
-
 /* fingRunning (bool, 1.19) or fingStatus & fingRunningFinalizer (later), when there are symbols. */
 static void read_fing(struct gp_rt *rt)
 {
@@ -66,7 +34,7 @@ struct gp_err *gp_rt_init(struct gp_rt *rt, const struct gp_target *t, const str
 	rt->t = t;
 	rt->b = b;
 	rt->l = l;
-	fill_funcids(&rt->ids, l);
+	gp_funcids_fill(&rt->ids, l);
 	read_fing(rt);
 	int minor = b->bi.v.minor;
 	if (minor >= 26) /* runtime1.go dbgvars: def 0 in 1.26, 1 from 1.27 */
@@ -77,17 +45,6 @@ struct gp_err *gp_rt_init(struct gp_rt *rt, const struct gp_target *t, const str
 struct gp_err *gp_rt_allg(const struct gp_rt *rt, uint64_t i, uint64_t *gaddr)
 {
 	return gp_target_u64(rt->t, rt->allgs.s.ptr + 8 * i, gaddr);
-}
-
-/* Field value of the given layout field from the g's bytes (0 when the version lacks it). */
-static uint64_t fld(const struct gp_layout *l, const unsigned char *p, enum gp_lfield f)
-{
-	int32_t off = gp_loff(l, f), size = gp_lsize(l, f);
-	if (off < 0)
-		return 0;
-	uint64_t v = 0;
-	memcpy(&v, p + off, size > 0 && size < 8 ? (size_t)size : 8);
-	return v;
 }
 
 struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *g)
@@ -105,25 +62,25 @@ struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *
 					(unsigned long long)addr, size);
 		return gp_err_wrap(err, "reading g at 0x%llx", (unsigned long long)addr);
 	}
-	g->goid = fld(l, p, GP_L_G_GOID);
-	g->status = (uint32_t)fld(l, p, GP_L_G_ATOMICSTATUS);
-	g->waitreason = (uint32_t)fld(l, p, GP_L_G_WAITREASON);
-	g->waitsince = (int64_t)fld(l, p, GP_L_G_WAITSINCE);
-	g->m = fld(l, p, GP_L_G_M);
-	g->lockedm = fld(l, p, GP_L_G_LOCKEDM);
-	g->sched_pc = fld(l, p, GP_L_G_SCHED_PC);
-	g->sched_sp = fld(l, p, GP_L_G_SCHED_SP);
-	g->syscallpc = fld(l, p, GP_L_G_SYSCALLPC);
-	g->syscallsp = fld(l, p, GP_L_G_SYSCALLSP);
-	g->stack_lo = fld(l, p, GP_L_G_STACK_LO);
-	g->stack_hi = fld(l, p, GP_L_G_STACK_HI);
-	g->gopc = fld(l, p, GP_L_G_GOPC);
-	g->startpc = fld(l, p, GP_L_G_STARTPC);
-	g->parent_goid = fld(l, p, GP_L_G_PARENTGOID);
-	g->ancestors = fld(l, p, GP_L_G_ANCESTORS);
-	g->labels = fld(l, p, GP_L_G_LABELS);
-	g->bubble = fld(l, p, GP_L_G_BUBBLE);
-	g->running_cleanups = gp_lhas(l, GP_L_G_RUNNINGCLEANUPS) && (fld(l, p, GP_L_G_RUNNINGCLEANUPS) & 0xff);
+	g->goid = gp_lget(l, p, GP_L_G_GOID);
+	g->status = (uint32_t)gp_lget(l, p, GP_L_G_ATOMICSTATUS);
+	g->waitreason = (uint32_t)gp_lget(l, p, GP_L_G_WAITREASON);
+	g->waitsince = (int64_t)gp_lget(l, p, GP_L_G_WAITSINCE);
+	g->m = gp_lget(l, p, GP_L_G_M);
+	g->lockedm = gp_lget(l, p, GP_L_G_LOCKEDM);
+	g->sched_pc = gp_lget(l, p, GP_L_G_SCHED_PC);
+	g->sched_sp = gp_lget(l, p, GP_L_G_SCHED_SP);
+	g->syscallpc = gp_lget(l, p, GP_L_G_SYSCALLPC);
+	g->syscallsp = gp_lget(l, p, GP_L_G_SYSCALLSP);
+	g->stack_lo = gp_lget(l, p, GP_L_G_STACK_LO);
+	g->stack_hi = gp_lget(l, p, GP_L_G_STACK_HI);
+	g->gopc = gp_lget(l, p, GP_L_G_GOPC);
+	g->startpc = gp_lget(l, p, GP_L_G_STARTPC);
+	g->parent_goid = gp_lget(l, p, GP_L_G_PARENTGOID);
+	g->ancestors = gp_lget(l, p, GP_L_G_ANCESTORS);
+	g->labels = gp_lget(l, p, GP_L_G_LABELS);
+	g->bubble = gp_lget(l, p, GP_L_G_BUBBLE);
+	g->running_cleanups = gp_lhas(l, GP_L_G_RUNNINGCLEANUPS) && (gp_lget(l, p, GP_L_G_RUNNINGCLEANUPS) & 0xff);
 	g->m_id = -1;
 	if (g->m) {
 		uint64_t id = 0;

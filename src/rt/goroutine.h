@@ -9,10 +9,10 @@
 
 #include "base/err.h"
 #include "gobin/gobin.h"
+#include "layout/funcids.h"
 #include "layout/layout.h"
 #include "rt/globals.h"
 #include "target/target.h"
-#include "unwind/gounwind.h"
 
 struct gp_rt {
 	const struct gp_target *t;

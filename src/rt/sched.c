@@ -11,12 +11,7 @@
 /* Field f of a struct whose bytes are at p, zero-extended from its size; dflt when absent. */
 static int64_t fld(const struct gp_layout *l, const unsigned char *p, enum gp_lfield f, int64_t dflt)
 {
-	int32_t off = gp_loff(l, f), size = gp_lsize(l, f);
-	if (off < 0)
-		return dflt;
-	uint64_t v = 0;
-	memcpy(&v, p + off, size > 0 && size < 8 ? (size_t)size : 8);
-	return (int64_t)v;
+	return gp_lhas(l, f) ? (int64_t)gp_lget(l, p, f) : dflt;
 }
 
 /* Signed 32-bit field (int32 counters). */

@@ -14,15 +14,8 @@
 
 #include "gobin/gobin.h"
 #include "gobin/pccache.h"
+#include "layout/funcids.h"
 #include "target/target.h"
-
-/* The funcID values the unwinder and the renderer need; they differ between Go versions. -1 when the
- * version has no such function. */
-struct gp_funcids {
-	int normal, wrapper, sigpanic, asyncpreempt, debugcallv2, cgocallback, gopanic, panicwrap,
-	    runtime_main, handleasyncevent, corostart, runfinq, runfinalizers, runcleanups, goexit,
-	    systemstack, systemstack_switch, morestack, mcall, mstart, rt0_go, gogo;
-};
 
 enum gp_unwind_error {
 	GP_UNWIND_OK = 0,

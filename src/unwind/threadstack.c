@@ -3,7 +3,9 @@
 
 #include <string.h>
 
-enum { UCONTEXT_MCONTEXT = 40, MCTX_RSP = 120, MCTX_RIP = 128, MAX_WALK = 64 };
+#include "unwind/sigctx.h"
+
+enum { MAX_WALK = 64 };
 
 static uint64_t m_field(const struct gp_rt *rt, uint64_t m, enum gp_lfield f)
 {
@@ -18,9 +20,10 @@ static const char *funcname_at(const struct gp_unwinder *u)
 	return gp_pclntab_funcname(&u->b->pcln, &u->frame.fn);
 }
 
-int gp_running_start(const struct gp_rt *rt, const struct gp_core *core, struct gp_pccache *cache,
-		     const struct gp_g *g, struct gp_thread_start *out, const char **why)
+int gp_running_start(const struct gp_rt *rt, struct gp_pccache *cache, const struct gp_g *g,
+		     struct gp_thread_start *out, const char **why)
 {
+	const struct gp_core *core = rt->t->core;
 	memset(out, 0, sizeof(*out));
 	if (!g->m) {
 		*why = "it has no M";
@@ -49,33 +52,20 @@ int gp_running_start(const struct gp_rt *rt, const struct gp_core *core, struct 
 	if (tlsg == g->addr || tlsg == gsignal) {
 		/* From the registers; through every signal frame on the way (a handler can be interrupted
 		 * by another signal), to the context the first signal interrupted. */
-		out->pc = th->regs[GP_X86_RIP];
-		out->sp = th->regs[GP_X86_RSP];
+		struct gp_sigctx sc[GP_SIGCTX_MAX];
+		int n = gp_sigctx_find(rt->t, rt->b, &rt->ids, cache, th, sc, GP_SIGCTX_MAX);
 		out->trap = 1;
-		out->source = "registers";
-		for (int depth = 0; depth < 4; depth++) {
-			gp_unwind_init(&u, rt->t, rt->b, &rt->ids, cache, out->pc, out->sp, 0, 1);
-			int n = 0;
-			while (u.valid && n++ < MAX_WALK && strcmp(funcname_at(&u), "runtime.sigtramp") != 0)
-				gp_unwind_next(&u);
-			if (!u.valid || n > MAX_WALK)
-				break;
-			uint64_t mctx = u.frame.fp + UCONTEXT_MCONTEXT, pc, sp;
-			struct gp_err *err = gp_target_u64(rt->t, mctx + MCTX_RIP, &pc);
-			if (!err)
-				err = gp_target_u64(rt->t, mctx + MCTX_RSP, &sp);
-			if (err) {
-				gp_err_free(err);
-				*why = "the signal frame is not in the core";
-				return -1;
-			}
-			out->pc = pc;
-			out->sp = sp;
+		if (n) {
+			out->pc = sc[n - 1].regs[GP_X86_RIP];
+			out->sp = sc[n - 1].regs[GP_X86_RSP];
 			out->source = "signal frame";
-		}
-		if (tlsg == gsignal && !strcmp(out->source, "registers")) {
+		} else if (tlsg == gsignal) {
 			*why = "its thread is in a signal handler whose frame was not found";
 			return -1;
+		} else {
+			out->pc = th->regs[GP_X86_RIP];
+			out->sp = th->regs[GP_X86_RSP];
+			out->source = "registers";
 		}
 	} else if (tlsg == g0) {
 		out->pc = g->sched_pc;

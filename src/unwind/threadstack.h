@@ -26,7 +26,7 @@ struct gp_thread_start {
 
 /* 0 and *out filled, or -1 with *why saying why there is no stack (no thread for its M, thread in
  * C code, ...). */
-int gp_running_start(const struct gp_rt *rt, const struct gp_core *core, struct gp_pccache *cache,
-		     const struct gp_g *g, struct gp_thread_start *out, const char **why);
+int gp_running_start(const struct gp_rt *rt, struct gp_pccache *cache, const struct gp_g *g,
+		     struct gp_thread_start *out, const char **why);
 
 #endif

@@ -1,5 +1,5 @@
 /* model.c — names of the model's enums (see model.h). */
-#include "analyze/model.h"
+#include "model/model.h"
 
 const char *gp_dline_kind_name(enum gp_dline_kind k)
 {

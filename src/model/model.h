@@ -7,8 +7,8 @@
  * Strings are views (base/sv.h) into the producer's buffer: valid during the callback that hands
  * a gp_mg out, copied by whoever keeps them.
  */
-#ifndef GOPSY_ANALYZE_MODEL_H
-#define GOPSY_ANALYZE_MODEL_H
+#ifndef GOPSY_MODEL_MODEL_H
+#define GOPSY_MODEL_MODEL_H
 
 #include <stddef.h>
 #include <stdint.h>

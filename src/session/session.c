@@ -1,0 +1,134 @@
+/* session.c — opening a core and its executable into one session (see session.h). */
+#include "session/session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void add_warning(struct gp_session *s, const char *text)
+{
+	if (!text)
+		return;
+	if (s->nwarnings < GP_SESSION_MAX_WARNINGS)
+		s->warnings[s->nwarnings++] = text;
+	if (s->warn)
+		s->warn(s->warn_ctx, text);
+}
+
+static void warnf(struct gp_session *s, const char *fmt, ...) GP_PRINTF(2, 3);
+static void warnf(struct gp_session *s, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	add_warning(s, gp_arena_strdup(&s->arena, buf));
+}
+
+/* The executable: the one given, else the one the core names, which must be readable here. */
+static struct gp_err *find_exe(struct gp_session *s, const char *exe_path)
+{
+	if (exe_path) {
+		s->exe_path = exe_path;
+		return NULL;
+	}
+	s->exe_path = gp_core_exe_path(s->core);
+	if (!s->exe_path)
+		return gp_errorf(GP_ERR_NOT_FOUND, "core %s does not name its executable (no NT_FILE note): pass --exe BIN",
+				 s->core_path);
+	if (access(s->exe_path, R_OK) != 0)
+		return gp_errorf(GP_ERR_NOT_FOUND, "core %s was produced by %s, which is not readable here: pass --exe BIN",
+				 s->core_path, s->exe_path);
+	return NULL;
+}
+
+struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path, unsigned flags,
+				    gp_session_warn_fn *warn_fn, void *warn_ctx, struct gp_session **out)
+{
+	*out = NULL;
+	struct gp_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return &gp_err_nomem;
+	gp_arena_init(&s->arena);
+	s->core_path = core_path;
+	s->warn = warn_fn;
+	s->warn_ctx = warn_ctx;
+	int force = (flags & GP_SESSION_FORCE) != 0;
+	struct gp_err *err = gp_core_open(core_path, &s->arena, &s->core);
+	if (!err)
+		err = find_exe(s, exe_path);
+	if (err)
+		goto fail;
+	if (s->core->truncated_bytes)
+		warnf(s, "core %s is truncated: %llu bytes of its memory are missing from the file; whatever lay there "
+			 "is reported where it is needed",
+		      core_path, (unsigned long long)s->core->truncated_bytes);
+	if ((err = gp_gobin_open(s->exe_path, &s->arena, &s->bin)))
+		goto fail;
+	if ((err = gp_target_init(&s->t, s->core, s->bin->exe, force)))
+		goto fail;
+	if (s->t.buildid_note)
+		warnf(s, "executable not verified against the core: %s", s->t.buildid_note);
+	unsigned lflags = (force ? GP_LAYOUT_NEAREST : 0) | (s->bin->bi.v.experiments ? GP_LAYOUT_EXPERIMENTS : 0);
+	if ((err = gp_layout_for_binary(s->exe_path, s->bin->bi.v.minor, s->bin->has_dwarf, lflags, &s->arena, &s->l)))
+		goto fail;
+	add_warning(s, s->l->warning);
+	if ((err = gp_rt_init(&s->rt, &s->t, s->bin, s->l)))
+		goto fail;
+	if ((err = gp_pccache_init(&s->cache, &s->bin->pcln, 12, &s->arena)))
+		goto fail;
+	*out = s;
+	return NULL;
+fail:
+	gp_session_close(s);
+	return err;
+}
+
+void gp_session_close(struct gp_session *s)
+{
+	if (!s)
+		return;
+	gp_gobin_close(s->bin);
+	gp_core_close(s->core);
+	gp_arena_deinit(&s->arena);
+	free(s);
+}
+
+struct gp_err *gp_session_sched(struct gp_session *s, const struct gp_sched **out)
+{
+	if (!s->sched_done) {
+		struct gp_err *err = gp_sched_read(&s->rt, &s->arena, &s->sched);
+		if (err)
+			return err;
+		s->sched_done = 1;
+	}
+	*out = &s->sched;
+	return NULL;
+}
+
+const struct gp_now *gp_session_now(struct gp_session *s)
+{
+	if (!s->now_done) {
+		s->now_done = 1;
+		struct gp_err *err = gp_now_estimate(&s->rt, &s->arena, &s->now);
+		if (err) {
+			s->now_problem = gp_arena_strdup(&s->arena, gp_err_msg(err));
+			gp_err_free(err);
+			memset(&s->now, 0, sizeof(s->now));
+		} else if (!s->now.ns) {
+			s->now_problem = "no monotonic timestamp of the runtime's is in the core";
+		}
+	}
+	return &s->now;
+}
+
+const struct gp_death *gp_session_death(struct gp_session *s)
+{
+	if (!s->death_done) {
+		s->death_done = 1;
+		gp_death_read(&s->rt, &s->cache, &s->arena, &s->death);
+	}
+	return &s->death;
+}
