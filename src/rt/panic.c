@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-int gp_panics_read(const struct gp_rt *rt, uint64_t first, struct gp_panic *out, int max, const char **problem)
+int gp_panics_read(const struct gp_rt *rt, uint64_t first, struct gp_rpanic *out, int max, const char **problem)
 {
 	const struct gp_layout *l = rt->l;
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_PANIC);
@@ -24,7 +24,7 @@ int gp_panics_read(const struct gp_rt *rt, uint64_t first, struct gp_panic *out,
 			*problem = "a _panic record is not in the core";
 			break;
 		}
-		struct gp_panic *r = &out[n++];
+		struct gp_rpanic *r = &out[n++];
 		memset(r, 0, sizeof(*r));
 		r->addr = p;
 		int32_t arg = gp_loff(l, GP_L_PANIC_ARG);

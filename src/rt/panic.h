@@ -11,7 +11,7 @@
 #include "rt/goroutine.h"
 #include "rt/value.h"
 
-struct gp_panic {
+struct gp_rpanic {
 	uint64_t addr;
 	struct gp_eface arg;
 	uint64_t link;
@@ -22,6 +22,6 @@ enum { GP_PANIC_MAX = 64 };
 
 /* The chain from first (g._panic), newest first: at most max records into out. Returns how many
  * were read; *problem is NULL, or says why the chain ends early (unreadable, a loop, too long). */
-int gp_panics_read(const struct gp_rt *rt, uint64_t first, struct gp_panic *out, int max, const char **problem);
+int gp_panics_read(const struct gp_rt *rt, uint64_t first, struct gp_rpanic *out, int max, const char **problem);
 
 #endif
