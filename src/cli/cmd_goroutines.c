@@ -6,6 +6,7 @@
 
 #include "base/arena.h"
 #include "cli/cli.h"
+#include "render/crashtext.h"
 #include "render/header.h"
 #include "render/json.h"
 #include "render/sched_json.h"
@@ -64,32 +65,6 @@ static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, str
 	return gp_g_unwind_start(rt, g, &s->at);
 }
 
-/* The estimated clock for ", N minutes", computed once, when the first goroutine that needs it
- * comes (a pass over allgs; cores whose goroutines have no wait time never pay for it). */
-static int64_t now_for(struct gp_session *ss, const struct gp_g *g)
-{
-	if (!ss->now_done && gp_g_has_wait_time(&ss->rt, g)) {
-		const struct gp_now *now = gp_session_now(ss);
-		if (!now->ns)
-			fprintf(stderr, "gopsy: note: no clock estimate for \", N minutes\": %s\n", ss->now_problem);
-	}
-	return ss->now_done ? ss->now.ns : 0;
-}
-
-/* One goroutine as text: header, then frames (or the running-elsewhere line), like tracebackothers. */
-static void print_one(struct gp_session *ss, const struct gp_tb_ctx *c, struct gp_tout *out, const struct gp_g *g)
-{
-	const struct gp_rt *rt = &ss->rt;
-	gp_print_goroutine_header(out, rt, g, c->level, now_for(ss, g));
-	struct gp_tb_start s;
-	if (!tb_start(rt, g, c->level, &s)) {
-		tout_str(out, "\tgoroutine running on other thread; stack unavailable\n");
-		gp_tb_print_created_by(c, &s);
-		return;
-	}
-	gp_tb_print_frames(c, &s);
-}
-
 /* The frames of a running goroutine from its thread, from the start gp_running_start found, through
  * c's sink. */
 static void thread_frames(const struct gp_tb_ctx *c, const struct gp_g *g, const struct gp_thread_start *ts)
@@ -99,12 +74,16 @@ static void thread_frames(const struct gp_tb_ctx *c, const struct gp_g *g, const
 	gp_tb_print_frames(c, &s);
 }
 
-/* With --thread-stacks: after the runtime-format dump, the running goroutines' stacks, marked. */
-static void print_thread_stacks(const struct gp_rt *rt, const struct gp_tb_ctx *c,
-				struct gp_tout *out, const uint64_t *gs, size_t n)
+/* With --thread-stacks: after the runtime-format dump, the stacks of the goroutines it printed as
+ * running on another thread, unwound from their threads, marked as beyond the runtime's dump. */
+static void print_thread_stacks(struct gp_session *ss, int level, struct gp_tout *out, const uint64_t *gs, size_t n)
 {
 	if (!n)
 		return;
+	const struct gp_rt *rt = &ss->rt;
+	struct gp_tb_sink sink;
+	gp_tb_text_sink(&sink, out);
+	struct gp_tb_ctx c = {&ss->t, ss->bin, &rt->ids, &ss->cache, ss->l, level, &sink};
 	tout_str(out, "\ngopsy: stacks of the goroutines that were running, unwound from their threads "
 		      "(beyond the runtime's own dump):\n");
 	for (size_t i = 0; i < n; i++) {
@@ -119,13 +98,13 @@ static void print_thread_stacks(const struct gp_rt *rt, const struct gp_tb_ctx *
 		tout_dec(out, (int64_t)g.goid);
 		tout_str(out, " [running");
 		const char *why = NULL;
-		if (gp_running_start(rt, c->cache, &g, &ts, &why) == 0) {
+		if (gp_running_start(rt, c.cache, &g, &ts, &why) == 0) {
 			tout_str(out, " on thread ");
 			tout_dec(out, ts.tid);
 			tout_str(out, ", from its ");
 			tout_str(out, ts.source);
 			tout_str(out, "]:\n");
-			thread_frames(c, &g, &ts);
+			thread_frames(&c, &g, &ts);
 		} else {
 			tout_str(out, "]:\n\tno stack: ");
 			tout_str(out, why);
@@ -220,14 +199,31 @@ int cmd_goroutines(int argc, char **argv)
 		gp_tout_init(tout, STDOUT_FILENO);
 		gp_tb_text_sink(&sink, tout);
 	}
+	if (!o.json) {
+		struct gp_crashtext *ct = GP_NEW(&ss->arena, struct gp_crashtext);
+		if (!ct) {
+			err = &gp_err_nomem;
+			goto out;
+		}
+		ct->level = o.level;
+		if ((err = gp_crashtext_print(ss, tout, ct)))
+			goto out;
+		if (o.thread_stacks)
+			print_thread_stacks(ss, ct->effective_level, tout, ct->running, ct->nrunning);
+		gp_tout_flush(tout);
+		if (tout->error)
+			err = gp_errorf(GP_ERR_IO, "writing the output: %s", strerror(tout->error));
+		if (ct->unreadable && !err)
+			err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
+					(unsigned long long)ct->unreadable, (unsigned long long)rt->allgs.s.len);
+		goto out;
+	}
 	struct gp_tb_ctx c = {&ss->t, ss->bin, &rt->ids, &ss->cache, l, o.level, &sink};
 	/* Like the runtime's crash output: first the goroutine of the thread that crashed, then every
 	 * other one in allgs order. */
 	const struct gp_death *d = gp_session_death(ss);
-	uint64_t first = d->curg;
-	uint64_t printed = 0, unreadable = 0;
-	uint64_t running[1024]; /* GOMAXPROCS bounds the running goroutines */
-	size_t nrunning = 0;
+	uint64_t first = d->printer.curg;
+	uint64_t unreadable = 0;
 	struct gp_prefetch pf;
 	gp_prefetch_init(&pf, rt);
 	struct gp_err *e;
@@ -251,29 +247,12 @@ int cmd_goroutines(int argc, char **argv)
 			continue;
 		if ((i & 8191) == 8191)
 			gp_core_release_pages(ss->core); /* bounded RSS on cores with many goroutines */
-		if (o.json) {
-			json_one(rt, &c, &js, &g, gp_session_now(ss)->ns);
-			printed++;
-			continue;
-		}
-		if (printed++)
-			tout_char(tout, '\n');
-		print_one(ss, &c, tout, &g);
-		if (o.thread_stacks && gp_g_status(rt, &g) == (uint32_t)gp_layout_const(l, GP_K_GSTATUS_RUNNING) &&
-		    nrunning < sizeof(running) / sizeof(running[0]))
-			running[nrunning++] = g.addr;
+		json_one(rt, &c, &js, &g, gp_session_now(ss)->ns);
 	}
-	if (o.json) {
-		gp_json_arr_end(&j);
-		gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);
-		gp_json_obj_end(&j);
-		fflush(stdout);
-	} else {
-		print_thread_stacks(rt, &c, tout, running, nrunning);
-		gp_tout_flush(tout);
-		if (tout->error && !err)
-			err = gp_errorf(GP_ERR_IO, "writing the output: %s", strerror(tout->error));
-	}
+	gp_json_arr_end(&j);
+	gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);
+	gp_json_obj_end(&j);
+	fflush(stdout);
 	if (unreadable && !err)
 		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
 				(unsigned long long)unreadable, (unsigned long long)rt->allgs.s.len);

@@ -70,6 +70,22 @@ const char *gp_goroutine_status_text(const struct gp_rt *rt, const struct gp_g *
 	return s;
 }
 
+/* gp.m != nil && gp.m.throwing >= throwTypeRuntime && gp == gp.m.curg: goroutineheader prints
+ * gp= m= mp= for the goroutine of a thread that is throwing a runtime error at any level. */
+static int throwing_curg(const struct gp_rt *rt, const struct gp_g *g)
+{
+	const struct gp_layout *l = rt->l;
+	if (!g->m)
+		return 0;
+	uint64_t curg = 0;
+	uint32_t throwing = 0;
+	struct gp_err *err = gp_target_u64(rt->t, g->m + (uint64_t)gp_loff(l, GP_L_M_CURG), &curg);
+	if (!err)
+		err = gp_target_read(rt->t, g->m + (uint64_t)gp_loff(l, GP_L_M_THROWING), &throwing, 4);
+	gp_err_free(err);
+	return !err && curg == g->addr && (int64_t)throwing >= gp_layout_const(l, GP_K_THROWTYPE_RUNTIME);
+}
+
 void gp_print_goroutine_header(struct gp_tout *out, const struct gp_rt *rt, const struct gp_g *g, int level,
 			       int64_t now_ns)
 {
@@ -78,7 +94,7 @@ void gp_print_goroutine_header(struct gp_tout *out, const struct gp_rt *rt, cons
 	int64_t scan = gp_layout_const(l, GP_K_GSTATUS_SCAN);
 	tout_str(out, "goroutine ");
 	tout_dec(out, (int64_t)g->goid);
-	if (rt->b->bi.v.minor >= 22 && level >= 2) { /* gp= m= mp= appeared in Go 1.22 */
+	if (rt->b->bi.v.minor >= 22 && (level >= 2 || throwing_curg(rt, g))) { /* gp= m= mp= appeared in Go 1.22 */
 		tout_str(out, " gp=");
 		tout_hex(out, g->addr);
 		if (g->m) {

@@ -283,6 +283,10 @@ static void advance(const struct gp_tb_ctx *c, const struct gp_tb_start *s, stru
 {
 	struct gp_func callee = u->frame.fn; /* named only if the step fails */
 	gp_unwind_next(u);
+	/* "We can inject sigpanic calls directly into C code, in which case we'll see a C return PC.
+	 * Don't complain." (unwinder.next; gentraceback in Go 1.19) */
+	if (u->error == GP_UNWIND_UNEXPECTED_RET && s->m_incgo && callee.funcid == c->ids->sigpanic)
+		return;
 	if (u->error)
 		print_unwind_error(c, s, u, callee.name_off ? gp_pclntab_funcname(&c->b->pcln, &callee) : "");
 }

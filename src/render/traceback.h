@@ -73,6 +73,7 @@ struct gp_tb_start {
 	uint64_t gp;        /* the g's address (for error messages) */
 	int no_created_by;  /* frames only (a running goroutine's thread stack) */
 	uint64_t ancestors; /* g.ancestors (*[]ancestorInfo), printed after created by; 0 = none */
+	int m_incgo;        /* g.m.incgo: a C return pc above sigpanic is not an error */
 };
 
 /* The goroutine's part of a request: goid, parent, creation pc, address, ancestors, and fp/sp/pc

@@ -3,14 +3,22 @@
 
 #include <string.h>
 
-int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, int max)
+const unsigned char *gp_func_code(const struct gp_gobin *b, const char *name, uint64_t *entry, size_t *n)
 {
 	struct gp_func f;
 	uint64_t end = 0;
-	if (gp_pclntab_func_by_name(&b->pcln, name, &f, &end) != 0 || end <= f.entry)
-		return -1;
-	size_t n = (size_t)(end - f.entry);
-	const unsigned char *code = gp_exe_ptr(b->exe, f.entry, n);
+	if (gp_pclntab_func_by_name(&b->pcln, name, &f, &end) != 0 || end <= f.entry || end - f.entry > 1 << 20)
+		return NULL;
+	*entry = f.entry;
+	*n = (size_t)(end - f.entry);
+	return gp_exe_ptr(b->exe, f.entry, *n);
+}
+
+int gp_rip_operands(const struct gp_gobin *b, const char *name, struct gp_rip_op *out, int max)
+{
+	uint64_t entry;
+	size_t n;
+	const unsigned char *code = gp_func_code(b, name, &entry, &n);
 	if (!code)
 		return -1;
 	int count = 0;
@@ -22,14 +30,26 @@ int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, in
 			continue;
 		int32_t disp;
 		memcpy(&disp, code + k + 3, 4);
-		uint64_t target = f.entry + k + 7 + (uint64_t)(int64_t)disp;
-		int dup = 0;
-		for (int j = 0; j < count; j++)
-			dup |= out[j] == target;
-		if (!dup)
-			out[count++] = target;
+		out[count].target = entry + k + 7 + (uint64_t)(int64_t)disp;
+		out[count].opcode = op;
+		count++;
 	}
 	return count;
+}
+
+int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, int max)
+{
+	struct gp_rip_op ops[256];
+	int n = gp_rip_operands(b, name, ops, 256);
+	int count = 0;
+	for (int i = 0; i < n && count < max; i++) {
+		int dup = 0;
+		for (int j = 0; j < count; j++)
+			dup |= out[j] == ops[i].target;
+		if (!dup)
+			out[count++] = ops[i].target;
+	}
+	return n < 0 ? -1 : count;
 }
 
 int gp_rip_slices(const uint64_t *tg, int n, uint64_t *out)

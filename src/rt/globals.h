@@ -27,6 +27,19 @@ struct gp_allgs {
 
 struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b, struct gp_allgs *out) GP_MUST_USE;
 
+/* The machine code of function name (link-time entry, length up to the next function), from the
+ * executable's file; NULL when the function is not found. */
+const unsigned char *gp_func_code(const struct gp_gobin *b, const char *name, uint64_t *entry, size_t *n);
+
+/* One RIP-relative operand of a REX.W MOV (0x8b load, 0x89 store), LEA (0x8d), CMP (0x39, 0x3b) or
+ * XCHG (0x87): its link-time target. */
+struct gp_rip_op {
+	uint64_t target;
+	unsigned char opcode;
+};
+/* Those of function name, in code order, at most max; -1 if the function is not found. */
+int gp_rip_operands(const struct gp_gobin *b, const char *name, struct gp_rip_op *out, int max);
+
 /* The link-time addresses that RIP-relative operands of function `name` refer to (REX.W MOV/LEA/
  * CMP/XCHG forms), deduplicated, at most max. Returns how many; -1 if the function is not found. */
 int gp_rip_targets(const struct gp_gobin *b, const char *name, uint64_t *out, int max);

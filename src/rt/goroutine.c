@@ -54,14 +54,17 @@ struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *
 	g->addr = addr;
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_G);
 	const unsigned char *p = size > 0 ? gp_target_ptr(rt->t, addr, (size_t)size) : NULL;
-	if (!p) {
-		unsigned char probe;
-		struct gp_err *err = gp_target_read(rt->t, addr, &probe, 1);
-		if (!err)
-			err = gp_errorf(GP_ERR_TRUNCATED, "g at 0x%llx: its %d bytes are not all in the core",
-					(unsigned long long)addr, size);
-		return gp_err_wrap(err, "reading g at 0x%llx", (unsigned long long)addr);
+	unsigned char buf[2048];
+	if (!p && size > 0 && (size_t)size <= sizeof(buf)) {
+		/* a g in static data (m0's g0) may straddle two of the core's segments */
+		struct gp_err *err = gp_target_read(rt->t, addr, buf, (size_t)size);
+		if (err)
+			return gp_err_wrap(err, "reading g at 0x%llx", (unsigned long long)addr);
+		p = buf;
 	}
+	if (!p)
+		return gp_errorf(GP_ERR_FORMAT, "reading g at 0x%llx: the layout's g size %d is not usable",
+				 (unsigned long long)addr, size);
 	g->goid = gp_lget(l, p, GP_L_G_GOID);
 	g->status = (uint32_t)gp_lget(l, p, GP_L_G_ATOMICSTATUS);
 	g->waitreason = (uint32_t)gp_lget(l, p, GP_L_G_WAITREASON);

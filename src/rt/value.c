@@ -46,7 +46,8 @@ int gp_type_read(const struct gp_rt *rt, uint64_t addr, struct gp_type *out)
 		return -1;
 	out->size = le(p + gp_loff(l, GP_L_TYPE_SIZE), gp_lsize(l, GP_L_TYPE_SIZE));
 	out->tflag = (uint8_t)le(p + gp_loff(l, GP_L_TYPE_TFLAG), 1);
-	out->kind = (uint8_t)le(p + gp_loff(l, GP_L_TYPE_KIND), 1) & 31;
+	out->kind_raw = (uint8_t)le(p + gp_loff(l, GP_L_TYPE_KIND), 1);
+	out->kind = out->kind_raw & 31;
 	int32_t str = (int32_t)le(p + gp_loff(l, GP_L_TYPE_STR), 4);
 	const struct gp_moduledata *md = &rt->b->md;
 	uint64_t types = md->types + rt->t->bias;

@@ -26,6 +26,8 @@ struct gp_type {
 	uint64_t addr;         /* run-time address of the descriptor */
 	uint64_t size;
 	uint8_t kind;          /* enum gp_kind */
+	uint8_t kind_raw;      /* the Kind_ byte as stored (before Go 1.26 with KindDirectIface and
+	                        * KindGCProg bits, which printanycustomtype's switch does not mask) */
 	uint8_t tflag;
 	const char *name;      /* as toRType(t).string(): "main.T", "*errors.errorString", "string";
 	                        * points into the target's memory, not NUL-terminated; "" when unreadable */

@@ -1,10 +1,12 @@
-/* death.c — finding the runtime's crash path on the crashing thread (see death.h). */
+/* death.c — finding the runtime's crash path on the core's threads (see death.h). */
 #include "session/death.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-enum { MAX_WALK = 256, MAX_THROW_MSG = 1 << 16 };
+enum { MAX_WALK = 256, MAX_THROW_MSG = 1 << 16, MAX_THREADS = 4096 };
 
 /* A field of the struct at addr, zero-extended from its size; 0 when absent or unreadable. */
 static uint64_t field(const struct gp_rt *rt, uint64_t addr, enum gp_lfield f)
@@ -37,7 +39,7 @@ static uint64_t entry_of(const struct gp_rt *rt, const char *name)
 /* The message of runtime.throw / runtime.fatal, whose frame u is at: they print it from a closure
  * (systemstack(func() { print("fatal error: ", s, "\n") })) that does not escape, so the funcval
  * {fn = runtime.throw.func1, s.ptr, s.len} is a local of their frame. */
-static void throw_message(const struct gp_rt *rt, const struct gp_unwinder *u, struct gp_death *d)
+static void throw_message(const struct gp_rt *rt, const struct gp_unwinder *u, struct gp_death_m *d)
 {
 	const char *name = fname(rt, u);
 	if (strcmp(name, "runtime.throw") && strcmp(name, "runtime.fatal"))
@@ -48,19 +50,24 @@ static void throw_message(const struct gp_rt *rt, const struct gp_unwinder *u, s
 	uint64_t fn = entry_of(rt, closure);
 	if (!fn)
 		return;
-	for (uint64_t a = u->frame.sp; a + 24 <= u->frame.fp; a += 8) {
-		uint64_t w[3];
-		struct gp_err *err = gp_target_read(rt->t, a, w, sizeof(w));
+	/* Go 1.26+ fatal: {fn, p *_panic (printPreFatalDeferPanic), s.ptr, s.len} */
+	int with_panic = rt->b->bi.v.minor >= 26 && !strcmp(name, "runtime.fatal");
+	size_t words = with_panic ? 4 : 3;
+	for (uint64_t a = u->frame.sp; a + 8 * words <= u->frame.fp; a += 8) {
+		uint64_t w[4];
+		struct gp_err *err = gp_target_read(rt->t, a, w, 8 * words);
 		if (err) {
 			gp_err_free(err);
 			return;
 		}
-		if (w[0] != fn || w[2] > MAX_THROW_MSG)
+		uint64_t ptr = w[words - 2], len = w[words - 1];
+		if (w[0] != fn || len > MAX_THROW_MSG)
 			continue;
-		const char *p = w[2] ? gp_target_ptr(rt->t, w[1], (size_t)w[2]) : "";
+		const char *p = len ? gp_target_ptr(rt->t, ptr, (size_t)len) : "";
 		if (p) {
 			d->throw_msg = p;
-			d->throw_msg_len = (size_t)w[2];
+			d->throw_msg_len = (size_t)len;
+			d->fatal_panic = with_panic ? w[1] : 0;
 		}
 		return;
 	}
@@ -69,7 +76,7 @@ static void throw_message(const struct gp_rt *rt, const struct gp_unwinder *u, s
 /* Walk the stack from (pc, sp) looking for the crash path's frame; fills d and returns 1 when
  * found. gp: the g whose stack this is. */
 static int find_fatal(const struct gp_rt *rt, struct gp_pccache *cache, uint64_t pc, uint64_t sp, int trap,
-		      uint64_t gp, struct gp_death *d)
+		      uint64_t gp, struct gp_death_m *d)
 {
 	struct gp_unwinder u;
 	gp_unwind_init(&u, rt->t, rt->b, &rt->ids, cache, pc, sp, 0, trap);
@@ -106,20 +113,79 @@ static int on_stack(const struct gp_rt *rt, uint64_t g, uint64_t sp)
 	return g && lo < hi && sp >= lo && sp < hi;
 }
 
-/* sighandler's gp: the g the signal interrupted (sigtrampgo's getg() before it switched to
- * gsignal), found by which stack the interrupted sp is on. */
-static void signal_gp(const struct gp_rt *rt, struct gp_death *d)
+/* The g whose stack sp is on: the M's curg, g0 or gsignal; 0 when none (C code on a thread stack
+ * the runtime does not record). */
+static uint64_t stack_owner(const struct gp_rt *rt, const struct gp_death_m *d, uint64_t sp)
 {
-	uint64_t sp = d->sig.regs[GP_X86_RSP];
-	if (on_stack(rt, d->curg, sp))
-		d->gp = d->curg;
-	else if (on_stack(rt, d->g0, sp))
+	return on_stack(rt, d->curg, sp) ? d->curg : on_stack(rt, d->g0, sp) ? d->g0
+	       : on_stack(rt, d->gsignal, sp) ? d->gsignal : 0;
+}
+
+/* One thread: its M and the crash path it is on (kind GP_DEATH_UNKNOWN when none).
+ * The thread's stacks are searched from its registers and from every signal context on its signal
+ * stack: a crashing M is in its own SIGABRT (runtime.crash raises it; sigfwdgo lets the default
+ * action kill the process), whose context is where crash() was called — inside sighandler for a
+ * fatal signal, on g0 (fatalthrow) or the panicking goroutine's stack (fatalpanic). When such a
+ * stack is the system stack that a goroutine switched to (systemstack), the goroutine's own stack
+ * (m.curg from g.sched) is searched too. */
+static void read_m(const struct gp_rt *rt, struct gp_pccache *cache, const struct gp_thread *th,
+		   struct gp_death_m *d, const char **problem)
+{
+	memset(d, 0, sizeof(*d));
+	d->m_id = -1;
+	d->thread = th;
+	d->leader_tid = rt->t->core->pid;
+	uint64_t fs = th->regs[GP_X86_FS_BASE];
+	struct gp_err *err = fs ? gp_target_u64(rt->t, fs - 8, &d->tls_g) : NULL;
+	gp_err_free(err);
+	if (err)
+		d->tls_g = 0;
+	d->m = field(rt, d->tls_g, GP_L_G_M);
+	if (!d->m)
+		return;
+	d->g0 = field(rt, d->m, GP_L_M_G0);
+	d->gsignal = field(rt, d->m, GP_L_M_GSIGNAL);
+	d->curg = field(rt, d->m, GP_L_M_CURG);
+	d->caughtsig = field(rt, d->m, GP_L_M_CAUGHTSIG);
+	d->m_id = (int64_t)field(rt, d->m, GP_L_M_ID);
+	d->throwing = (int32_t)field(rt, d->m, GP_L_M_THROWING);
+	d->dying = (int32_t)field(rt, d->m, GP_L_M_DYING);
+	d->traceback = (int32_t)field(rt, d->m, GP_L_M_TRACEBACK);
+	d->incgo = field(rt, d->m, GP_L_M_INCGO) & 0xff;
+	struct gp_sigctx sc[GP_SIGCTX_MAX];
+	int nsc = gp_sigctx_find(rt->t, rt->b, &rt->ids, cache, th, sc, GP_SIGCTX_MAX);
+	/* Candidate k starts at the registers signal context k-1 interrupted (k = 0: the thread's); a
+	 * walk from candidate k ends at the sigtramp frame of context k. */
+	for (int k = 0; k <= nsc && d->kind == GP_DEATH_UNKNOWN; k++) {
+		uint64_t pc = k ? sc[k - 1].regs[GP_X86_RIP] : th->regs[GP_X86_RIP];
+		uint64_t sp = k ? sc[k - 1].regs[GP_X86_RSP] : th->regs[GP_X86_RSP];
+		uint64_t owner = stack_owner(rt, d, sp);
+		if (find_fatal(rt, cache, pc, sp, 1, owner, d)) {
+			if (d->kind == GP_DEATH_SIGNAL) {
+				if (k < nsc) {
+					d->sig = sc[k];
+					d->has_sigctx = 1;
+				} else if (problem && !*problem) {
+					*problem = "runtime.sighandler is on a thread's stack but its signal frame could not be read";
+				}
+			}
+			break;
+		}
+		if (owner && owner == d->g0 && d->curg &&
+		    find_fatal(rt, cache, field(rt, d->curg, GP_L_G_SCHED_PC), field(rt, d->curg, GP_L_G_SCHED_SP), 0,
+			       d->curg, d))
+			break;
+	}
+	if (d->kind != GP_DEATH_SIGNAL || !d->has_sigctx)
+		return;
+	d->relay = d->sig.signo == SIGQUIT && d->sig.code == 0 /* SI_USER */ && d->sig.pid == rt->t->core->pid;
+	/* sighandler: gp is the g the signal interrupted, which it records as m.caughtsig; fatalsignal
+	 * switches to m.curg when that g is g0 in a cgo call. */
+	d->gp = d->caughtsig ? d->caughtsig : stack_owner(rt, d, d->sig.regs[GP_X86_RSP]);
+	if (!d->gp) {
 		d->gp = d->g0;
-	else if (on_stack(rt, d->gsignal, sp))
-		d->gp = d->gsignal;
-	else {
-		d->gp = d->g0; /* C code on a thread stack whose bounds the runtime does not know exactly */
-		d->problem = "the signal interrupted a stack of no known goroutine; taken as the M's g0";
+		if (problem && !*problem)
+			*problem = "the signal interrupted a stack of no known goroutine (m.caughtsig unset); taken as the M's g0";
 	}
 	if (d->incgo && d->gp == d->g0 && d->curg) {
 		d->in_cgo = 1;
@@ -131,50 +197,68 @@ static void signal_gp(const struct gp_rt *rt, struct gp_death *d)
 	d->start.trap = 1;
 }
 
+static int relay_key(const struct gp_death_m *m)
+{
+	return m->thread->tid == m->leader_tid ? -1 : m->thread->tid;
+}
+
+static int relay_order(const void *a, const void *b)
+{
+	int x = relay_key(a), y = relay_key(b);
+	return x < y ? -1 : x > y;
+}
+
 void gp_death_read(const struct gp_rt *rt, struct gp_pccache *cache, struct gp_arena *a, struct gp_death *d)
 {
-	(void)a;
 	memset(d, 0, sizeof(*d));
-	d->m_id = -1;
 	const struct gp_core *core = rt->t->core;
 	if (!core->nthreads) {
 		d->problem = "the core has no thread notes (NT_PRSTATUS)";
 		return;
 	}
-	const struct gp_thread *th = d->thread = &core->threads[0];
-	uint64_t fs = th->regs[GP_X86_FS_BASE];
-	struct gp_err *err = fs ? gp_target_u64(rt->t, fs - 8, &d->tls_g) : NULL;
-	gp_err_free(err);
-	d->m = field(rt, d->tls_g, GP_L_G_M);
-	if (!d->m) {
-		d->problem = "the crashing thread runs no Go code (no g in its TLS, or the g has no M)";
+	read_m(rt, cache, &core->threads[0], &d->printer, &d->problem);
+	d->kind = d->printer.kind;
+	if (d->kind == GP_DEATH_UNKNOWN) {
+		if (!d->printer.m)
+			d->problem = "the crashing thread runs no Go code (no g in its TLS, or the g has no M)";
+		else
+			d->problem = "none of runtime.fatalpanic, runtime.fatalthrow or runtime.sighandler is on the "
+				     "crashing thread's stacks";
 		return;
 	}
-	d->g0 = field(rt, d->m, GP_L_M_G0);
-	d->gsignal = field(rt, d->m, GP_L_M_GSIGNAL);
-	d->curg = field(rt, d->m, GP_L_M_CURG);
-	d->m_id = (int64_t)field(rt, d->m, GP_L_M_ID);
-	d->throwing = (int32_t)field(rt, d->m, GP_L_M_THROWING);
-	d->incgo = field(rt, d->m, GP_L_M_INCGO) & 0xff;
-	d->gp_is_g0 = 0;
-	/* The thread's current stack, from its registers; then, if the thread is on the system stack,
-	 * the stack of the goroutine that switched to it. */
-	int found = find_fatal(rt, cache, th->regs[GP_X86_RIP], th->regs[GP_X86_RSP], 1, d->tls_g, d);
-	if (!found && d->tls_g == d->g0 && d->curg)
-		found = find_fatal(rt, cache, field(rt, d->curg, GP_L_G_SCHED_PC), field(rt, d->curg, GP_L_G_SCHED_SP), 0,
-				   d->curg, d);
-	if (!found) {
-		d->problem = "none of runtime.fatalpanic, runtime.fatalthrow or runtime.sighandler is on the crashing "
-			     "thread's stacks";
+	if (d->kind != GP_DEATH_SIGNAL)
 		return;
+	/* The M that printed first is the one startpanic_m marked dying (Go 1.19/1.21 crash from the
+	 * last relayed M, not from it); the others that printed got the SIGQUIT the process relayed to
+	 * itself. Threads in sighandler for another signal (a preemption SIGURG caught mid-way) printed
+	 * nothing. */
+	size_t nth = core->nthreads < MAX_THREADS ? core->nthreads : MAX_THREADS;
+	d->relays = gp_arena_calloc(a, nth, sizeof(*d->relays));
+	if (!d->relays)
+		return;
+	struct gp_death_m *all = gp_arena_calloc(a, nth, sizeof(*all));
+	if (!all)
+		return;
+	all[0] = d->printer;
+	int printer = -1;
+	for (size_t i = 0; i < nth; i++) {
+		if (i)
+			read_m(rt, cache, &core->threads[i], &all[i], &d->problem);
+		if (all[i].kind == GP_DEATH_SIGNAL && all[i].has_sigctx && all[i].dying > 0 && printer < 0)
+			printer = (int)i;
 	}
-	if (d->kind == GP_DEATH_SIGNAL) {
-		if (gp_sigctx_find(rt->t, rt->b, &rt->ids, cache, th, &d->sig, 1) == 1) {
-			d->has_sigctx = 1;
-			signal_gp(rt, d);
-		} else {
-			d->problem = "runtime.sighandler is on the stack but its signal frame could not be read";
-		}
+	if (printer < 0) {
+		printer = 0;
+		if (!d->problem)
+			d->problem = "no M in the signal handler is marked dying: the crashing thread's is taken as the one "
+				     "that printed first";
 	}
-	d->gp_is_g0 = d->gp && d->gp == d->g0;
+	d->printer = all[printer];
+	for (size_t i = 0; i < nth; i++)
+		if ((int)i != printer && all[i].kind == GP_DEATH_SIGNAL && all[i].relay && d->nrelays < GP_DEATH_MAX_RELAYS)
+			d->relays[d->nrelays++] = all[i];
+	/* The order the relays were delivered in: the kernel's complete_signal offers a process-directed
+	 * signal to the thread-group leader first, then to the threads in list (creation, so TID) order;
+	 * a heuristic, since the core keeps no record of it. */
+	qsort(d->relays, d->nrelays, sizeof(*d->relays), relay_order);
 }

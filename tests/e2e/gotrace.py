@@ -847,6 +847,11 @@ def compare(expected: Dump, actual: Dump, ignore_minutes: bool = False, ignore_o
             continue
         be, ba = _best(e, e_all), _best(a, a_all)
         diffs = compare_blocks(be, ba, ignore_minutes, ignore_addresses)
+        if (bucket == STRICT and diffs and ba.status in ("runnable", "running") and
+                all(d.where in ("header.status", "header.minutes") for d in diffs)):
+            # The same stack, now runnable: a background goroutine (the scavenger, a timer's
+            # goroutine) woken between the runtime's print and the kernel writing the core.
+            bucket, reason = LEGIT, "woken after the print"
         rep.results.append(GoroutineResult(e.goid, bucket, reason or "", diffs, be, ba))
     eids = {b.goid for b in eg}
     rep.extra = [g for g in ag if g not in eids]
@@ -856,6 +861,152 @@ def compare(expected: Dump, actual: Dump, ignore_minutes: bool = False, ignore_o
         act_order = [b.goid for b in actual.goroutines() if b.goid in sset]
         if act_order != strict_ids:
             rep.order.append(Diff("goroutine order (strict bucket)", strict_ids, act_order))
+    return rep
+
+
+# ----------------------------------------------------------------------------------------------
+# The text around the goroutines: preamble, M stacks, register dumps, relayed sections
+# ----------------------------------------------------------------------------------------------
+
+# startpanic_m's schedtrace(true) under GODEBUG=schedtrace/scheddetail: "SCHED 12ms: gomaxprocs=..."
+# and the detail lines under it. They carry the time since the program started, which a core does
+# not record: a reconstruction cannot print them, so they are left out of the comparison.
+RE_SCHEDTRACE = re.compile(r"^(SCHED \d+ms: |  [PMG]\d+: )")
+
+
+@dataclass
+class CrashSection:
+    """One M's part of the text, as raw lines: what comes before its first block, its blocks,
+    and its register dump (lines between blocks, other than blank ones, are kept in `other`)."""
+    index: int
+    m: Optional[int]
+    pre: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)     # Block (raw lines in Block.raw)
+    regs: list = field(default_factory=list)
+    other: list = field(default_factory=list)
+    sched_lines: int = 0
+
+
+def crash_sections(d: Dump) -> list:
+    """The sections of d with their raw text parts, SCHED lines removed from the preamble."""
+    out = []
+    starts = {}
+    for s in d.sections:
+        cs = CrashSection(s.index, s.m)
+        cs.blocks = list(s.blocks)
+        out.append(cs)
+    # Walk the raw lines once more to cut each section into pre / blocks / regs.
+    sec, seen_block = 0, False
+    block_lines = {}
+    for s in d.sections:
+        for b in s.blocks:
+            for k in range(len(b.raw)):
+                block_lines[b.lineno + k] = True
+    for i, line in enumerate(d.lines, 1):
+        if line == SEPARATOR:
+            sec += 1
+            seen_block = False
+            continue
+        if sec >= len(out):
+            break
+        cs = out[sec]
+        if i in block_lines:
+            seen_block = True
+            continue
+        if RE_REG.match(line):
+            cs.regs.append(line)
+            continue
+        if line == "":
+            continue
+        if RE_SCHEDTRACE.match(line):
+            cs.sched_lines += 1
+            continue
+        (cs.other if seen_block else cs.pre).append(line)
+    return out
+
+
+@dataclass
+class CrashTextReport:
+    diffs: list = field(default_factory=list)      # strings: failures
+    legit: list = field(default_factory=list)      # strings: differences that are not failures
+    checked: list = field(default_factory=list)    # what was compared and found identical
+    sched_lines: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.diffs
+
+    def summary(self) -> str:
+        s = f"{len(self.checked)} parts identical, {len(self.diffs)} differ"
+        if self.legit:
+            s += f", {len(self.legit)} legit"
+        if self.sched_lines:
+            s += f", {self.sched_lines} schedtrace lines not compared"
+        return s
+
+    def format(self) -> str:
+        return "\n".join([self.summary()] + [f"DIFF {x}" for x in self.diffs] +
+                          [f"LEGIT {x}" for x in self.legit] + [f"same {x}" for x in self.checked])
+
+
+def _lines_diff(what: str, e: list, a: list, rep: CrashTextReport):
+    if e == a:
+        rep.checked.append(what)
+        return
+    ud = list(difflib.unified_diff(e, a, "runtime", "actual", n=1, lineterm=""))
+    rep.diffs.append(f"{what}:\n" + "\n".join("    | " + l for l in ud[:40]))
+
+
+def compare_crash_text(expected: Dump, actual: Dump) -> CrashTextReport:
+    """Everything the runtime printed besides the goroutines that tracebackothers lists, byte for
+    byte: section 0's preamble (panic chain, fatal error, [signal], SIGxxx/PC= lines, runtime:
+    diagnostics), its first block (the goroutine that crashed with its stack, or the "runtime
+    stack:" / "goroutine 0" M stack) and the block the runtime printed right after an M stack (the
+    M's curg), its register dump; and each relayed section (matched by m=N; the order they were
+    printed in is not in a core, so a different order is legit) whole. The goroutines of
+    tracebackothers are compare()'s business (they can change between the print and the core)."""
+    rep = CrashTextReport()
+    es, as_ = crash_sections(expected), crash_sections(actual)
+    rep.sched_lines = sum(s.sched_lines for s in es)
+    if not es:
+        return rep
+    if not as_:
+        rep.diffs.append("no output")
+        return rep
+    e0, a0 = es[0], as_[0]
+    _lines_diff("section 0 preamble", e0.pre, a0.pre, rep)
+    def first_blocks(sec):
+        bl = sec.blocks[:1]
+        if bl and bl[0].kind in ("g0", "runtime-stack") and len(sec.blocks) > 1 and sec.index == 0:
+            nxt = sec.blocks[1]
+            if nxt.kind == "goroutine" and nxt.status == "running":
+                bl.append(nxt)
+        return bl
+    eb, ab = first_blocks(e0), first_blocks(a0)
+    for k, b in enumerate(eb):
+        if k >= len(ab):
+            rep.diffs.append(f"section 0 block {k} ({b.label()}): missing")
+            continue
+        _lines_diff(f"section 0 block {k} ({b.label()})", b.raw, ab[k].raw, rep)
+    _lines_diff("section 0 registers", e0.regs, a0.regs, rep)
+    _lines_diff("section 0 lines between blocks", e0.other, a0.other, rep)
+    erel = [s for s in es[1:]]
+    arel = {s.m: s for s in as_[1:]}
+    if [s.m for s in erel] != [s.m for s in as_[1:]] and sorted(str(s.m) for s in erel) == sorted(str(m) for m in arel):
+        rep.legit.append(f"relayed sections printed in another order: runtime m={[s.m for s in erel]}, "
+                         f"actual m={[s.m for s in as_[1:]]}")
+    for s in erel:
+        a = arel.pop(s.m, None)
+        if a is None:
+            rep.diffs.append(f"relayed section m={s.m}: missing")
+            continue
+        _lines_diff(f"relayed section m={s.m} preamble", s.pre, a.pre, rep)
+        eraw = [l for b in s.blocks for l in b.raw]
+        araw = [l for b in a.blocks for l in b.raw]
+        _lines_diff(f"relayed section m={s.m} blocks", eraw, araw, rep)
+        _lines_diff(f"relayed section m={s.m} registers", s.regs, a.regs, rep)
+    for m in arel:
+        rep.diffs.append(f"relayed section m={m}: extra")
     return rep
 
 

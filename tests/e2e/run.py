@@ -732,9 +732,19 @@ def run_against(template: str, core: Path, binary: Path, scratch: Path, expected
                  ("differ", len(rep.failures)), ("legit", len(rep.legit_differences)),
                  ("missing", len(rep.missing)), ("extra", len(rep.extra))):
         t[k] = t.get(k, 0) + v
+    ct_fail = None
+    if opts.get("crash_text"):
+        ct = gotrace.compare_crash_text(expected, actual)
+        (scratch / "crashtext.txt").write_text(ct.format() + "\n")
+        c = opts.setdefault("crash_text_tally", {}).setdefault(scratch.name.split("-", 1)[0], {})
+        for k, v in (("cells", 1), ("parts", len(ct.checked) + len(ct.diffs)), ("identical", len(ct.checked)),
+                     ("differ", len(ct.diffs)), ("legit", len(ct.legit)), ("sched", ct.sched_lines)):
+            c[k] = c.get(k, 0) + v
+        if not ct.ok:
+            ct_fail = f"crash text: {ct.summary()} (see crashtext.txt)"
     if rep.ok:
-        return None
-    return f"comparison: {rep.summary()} (see compare.txt)"
+        return ct_fail
+    return f"comparison: {rep.summary()} (see compare.txt)" + (f"; {ct_fail}" if ct_fail else "")
 
 
 def _last_line(path: Path) -> str:
@@ -803,6 +813,9 @@ def main(argv=None) -> int:
                          "e.g. 'build/gopsy goroutines --traceback=crash {core}'")
     ap.add_argument("--ignore-minutes", action="store_true", help="with --against: ignore ', N minutes'")
     ap.add_argument("--ignore-order", action="store_true", help="with --against: ignore goroutine order")
+    ap.add_argument("--crash-text", action="store_true",
+                    help="with --against: also compare the text around the goroutines byte for byte "
+                         "(preamble, M stacks, registers, relayed sections: gotrace.compare_crash_text)")
     ap.add_argument("-j", "--jobs", type=int, default=2,
                     help="parallel `go build` jobs (default 2); cells always run one at a time")
     ap.add_argument("--fixtures", default=str(REPO / "tests" / "fixtures"),
@@ -892,7 +905,7 @@ def main(argv=None) -> int:
     failures = []
     build_secs = 0.0
     run_root = cache_root() / "e2e" / "run"
-    cmp_opts = {"ignore_minutes": a.ignore_minutes, "ignore_order": a.ignore_order}
+    cmp_opts = {"ignore_minutes": a.ignore_minutes, "ignore_order": a.ignore_order, "crash_text": a.crash_text}
     # Serial cells run one at a time holding run_lock; concurrent cells (cells.json "concurrent")
     # all start at once, in the background, as soon as their binary is built, and take run_lock
     # only for their checks, between two serial cells: their long wait is spent once per run.
@@ -982,6 +995,11 @@ def main(argv=None) -> int:
             extra = (f"; goroutines: {g['compared']} compared, {g['identical']} identical, "
                      f"{g['legit']} differ legitimately, {g['differ']} differ, {g['missing']} missing, "
                      f"{g['extra']} extra")
+        c = cmp_opts.get("crash_text_tally", {}).get(v)
+        if c:
+            extra += (f"; crash text: {c['cells']} cells, {c['identical']}/{c['parts']} parts identical, "
+                      f"{c['differ']} differ, {c['legit']} legit (relay order), {c['sched']} schedtrace lines "
+                      f"not compared")
         log(f"  go{v}: {tally[v][0]} pass / {tally[v][1]} fail{extra}")
     wall = time.monotonic() - t_start
     log(f"  wall time {wall:.0f}s (builds {build_secs:.0f}s of work on {a.jobs} jobs, overlapped)")

@@ -270,3 +270,72 @@ class CLI(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def crash(exp_lines: list, act_lines: list) -> gotrace.CrashTextReport:
+    return gotrace.compare_crash_text(gotrace.parse("\n".join(exp_lines)), gotrace.parse("\n".join(act_lines)))
+
+
+class CrashText(unittest.TestCase):
+    """gotrace.compare_crash_text: the text around the goroutines, byte for byte."""
+
+    def test_identical_dumps(self):
+        for name in ("nil-go1.26.txt", "overflow-go1.19.txt", "repanic-go1.21.txt", "sigquit-go1.22.txt",
+                     "cgo-go1.25.txt"):
+            lines = lines_of(name)
+            r = crash(lines, lines)
+            self.assertTrue(r.ok, f"{name}: {r.format()}")
+            self.assertGreater(len(r.checked), 2, name)
+
+    def test_changed_panic_value(self):
+        lines = lines_of("nil-go1.26.txt")
+        act = list(lines)
+        act[0] = act[0].replace("nil pointer", "nil pointr")
+        self.assertFalse(crash(lines, act).ok)
+
+    def test_missing_signal_line(self):
+        lines = lines_of("nil-go1.26.txt")
+        act = [l for l in lines if not l.startswith("[signal ")]
+        self.assertFalse(crash(lines, act).ok)
+
+    def test_changed_runtime_stack_frame(self):
+        lines = lines_of("overflow-go1.19.txt")
+        i = lines.index("runtime stack:")
+        act = list(lines)
+        act[i + 2] = act[i + 2].replace("+0x5d", "+0x5e")
+        r = crash(lines, act)
+        self.assertFalse(r.ok)
+        self.assertIn("runtime stack", r.format())
+
+    def test_changed_register(self):
+        lines = lines_of("sigquit-go1.22.txt")
+        i = next(k for k, l in enumerate(lines) if l.startswith("rbx "))
+        act = list(lines)
+        act[i] = "rbx    0x1234"
+        self.assertFalse(crash(lines, act).ok)
+
+    def test_missing_relayed_section(self):
+        lines = lines_of("sigquit-go1.22.txt")
+        cut = len(lines) - 1 - lines[::-1].index("-----")
+        act = lines[:cut - 1]   # drop the last "\n-----\n\n" section
+        r = crash(lines, act)
+        self.assertFalse(r.ok)
+        self.assertIn("missing", r.format())
+
+    def test_relay_order_is_legit(self):
+        text = (DATA / "sigquit-go1.22.txt").read_text()
+        parts = text.split("\n-----\n\n")
+        self.assertGreater(len(parts), 2)
+        swapped = "\n-----\n\n".join([parts[0]] + parts[1:][::-1])
+        if not swapped.endswith("\n"):
+            swapped += "\n"
+        r = gotrace.compare_crash_text(gotrace.parse(text), gotrace.parse(swapped))
+        self.assertTrue(r.ok, r.format())
+        self.assertTrue(r.legit)
+
+    def test_schedtrace_lines_not_compared(self):
+        lines = lines_of("nil-go1.26.txt")
+        exp = ["SCHED 12ms: gomaxprocs=3 idleprocs=0 threads=5", "  P0: status=1 schedtick=3"] + lines
+        r = crash(exp, lines)
+        self.assertTrue(r.ok, r.format())
+        self.assertEqual(r.sched_lines, 2)
