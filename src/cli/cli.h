@@ -21,5 +21,6 @@ int cmd_info(int argc, char **argv);
 int cmd_addr2line(int argc, char **argv);
 int cmd_goroutines(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

@@ -12,7 +12,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"goroutines", "[--exe BIN] [--traceback=all|system|crash] [--json] [--thread-stacks] [--force] CORE", cmd_goroutines},
-	{"report", "[--exe BIN] [--json] CORE | --pid PID", NULL},
+	{"report", "[--exe BIN] [--json] [--color=auto|always|never] [--force] CORE", cmd_report},
 	{"parse", "[--json | --emit] [--top N] [--ids N] [FILE|-]", cmd_parse},
 	{"info", "[--json] BIN", cmd_info},
 	{"addr2line", "[--json] BIN [ADDR...]", cmd_addr2line},

@@ -259,6 +259,8 @@ static void dopanic(struct ctx *c)
 	}
 	if (have_gp)
 		signal_line(c, &gp, pm->gp);
+	if (c->ct->preamble_only)
+		return;
 	if (have_gp && !is_g0) {
 		tout_char(c->out, '\n');
 		struct gp_ustart u = pm->start;
@@ -356,6 +358,8 @@ static void sighandler(struct ctx *c, const struct gp_death_m *dm, int first)
 		tout_lit(c->out, "signal arrived during cgo execution\n");
 	if (sc->signo == SIGILL || sc->signo == SIGFPE)
 		instruction_bytes(c, sc->regs[GP_X86_RIP]);
+	if (c->ct->preamble_only)
+		return;
 	tout_char(c->out, '\n');
 	struct gp_g gp;
 	if (read_g(c, dm->gp, &gp) == 0) {
@@ -406,12 +410,13 @@ struct gp_err *gp_crashtext_print(struct gp_session *s, struct gp_tout *out, str
 	struct gp_tb_ctx tb = {&s->t, s->bin, &s->rt.ids, &s->cache, s->l, level, &c.sink};
 	c.tb = tb;
 	if (!c.pm) {
-		goroutines_only(&c);
+		if (!ct->preamble_only)
+			goroutines_only(&c);
 		return NULL;
 	}
 	if (c.d->kind == GP_DEATH_SIGNAL) {
 		sighandler(&c, c.pm, 1);
-		for (size_t i = 0; i < c.d->nrelays; i++) {
+		for (size_t i = 0; i < c.d->nrelays && !ct->preamble_only; i++) {
 			tout_lit(out, "\n-----\n\n");
 			sighandler(&c, &c.d->relays[i], 0);
 		}

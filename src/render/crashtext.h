@@ -28,6 +28,7 @@
 
 struct gp_crashtext {
 	int level;                  /* GOTRACEBACK level asked for: 1 all, 2 system/crash */
+	int preamble_only;          /* stop before the first goroutine block (the crash's own lines) */
 	/* results */
 	int effective_level;        /* gotraceback()'s level on the printing M */
 	uint64_t printed;           /* goroutine blocks */

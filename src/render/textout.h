@@ -13,13 +13,19 @@
 enum { GP_TOUT_SIZE = 1 << 17 };
 
 struct gp_tout {
-	int fd;
+	int fd;         /* -1: a memory output (gp_tout_init_mem) */
+	char *mem;      /* memory output: what was flushed so far, NUL-terminated */
+	size_t mem_len, mem_cap;
 	int error;      /* a write failed (errno value); later output is dropped */
 	size_t len;
 	char buf[GP_TOUT_SIZE];
 };
 
 void gp_tout_init(struct gp_tout *o, int fd);
+/* Into memory instead of a file descriptor; gp_tout_take returns the text (malloc'd, NUL-terminated,
+ * the caller frees it; NULL only when out of memory, then o->error is ENOMEM). */
+void gp_tout_init_mem(struct gp_tout *o);
+char *gp_tout_take(struct gp_tout *o, size_t *len);
 void gp_tout_flush(struct gp_tout *o);
 
 /* tout_mem when the buffer is full: flush, and copy in buffer-sized pieces. */

@@ -4,6 +4,8 @@ findings in the core with these, never with gopsy's earlier output."""
 
 from __future__ import annotations
 
+import ast
+import re
 from pathlib import Path
 
 PREFIX = "gopsy-fixture: fact "
@@ -15,14 +17,21 @@ def parse(text: str) -> list:
     for line in text.splitlines():
         if not line.startswith(PREFIX):
             continue
-        parts = line[len(PREFIX):].split(" ")
-        if len(parts) < 2:
+        rest = line[len(PREFIX):]
+        head = rest.split(" ", 2)
+        if len(head) < 2:
             continue
         kv = {}
-        for p in parts[2:]:
-            k, _, v = p.partition("=")
-            kv[k] = v
-        out.append((parts[0], parts[1], kv))
+        # key=value, where a value is a Go-quoted string (fx.Quote) or runs to the next space
+        for m in re.finditer(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)', head[2] if len(head) > 2 else ""):
+            v = m.group(2)
+            if v.startswith('"'):
+                try:
+                    v = ast.literal_eval(v)
+                except (ValueError, SyntaxError):
+                    pass
+            kv[m.group(1)] = v
+        out.append((head[0], head[1], kv))
     return out
 
 

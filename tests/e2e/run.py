@@ -713,7 +713,9 @@ def run_against(template: str, core: Path, binary: Path, scratch: Path, expected
                           dir=shlex.quote(str(scratch)), stderr=shlex.quote(str(scratch / "stderr")))
     (scratch / "against.cmd").write_text(cmd + "\n")
     try:
-        r = subprocess.run(cmd, shell=True, cwd=scratch, capture_output=True,
+        # The harness sent the cell's SIGQUIT itself: its pid is the sender the core records.
+        env = dict(os.environ, GOPSY_E2E_HARNESS_PID=str(os.getpid()))
+        r = subprocess.run(cmd, shell=True, cwd=scratch, capture_output=True, env=env,
                            timeout=opts.get("timeout", 300))
     except subprocess.TimeoutExpired:
         return f"--against command timed out: {cmd}"

@@ -1,0 +1,107 @@
+/* report.c — building the report (see report.h). */
+#include "analyze/report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "render/header.h"
+#include "render/tb_model.h"
+#include "render/traceback.h"
+#include "rt/prefetch.h"
+#include "unwind/gstart.h"
+
+/* One pass over allgs: stack use, stack buckets (GOTRACEBACK=all view: user goroutines, user
+ * frames), what could not be read. */
+static struct gp_err *goroutine_pass(struct gp_report *r)
+{
+	struct gp_session *s = r->s;
+	const struct gp_rt *rt = &s->rt;
+	struct gp_arena scratch;
+	gp_arena_init(&scratch);
+	struct gp_tb_model m = {.scratch = &scratch};
+	struct gp_tb_sink sink;
+	gp_tb_model_sink(&sink, &m);
+	struct gp_tb_ctx tb = {&s->t, s->bin, &rt->ids, &s->cache, s->l, 1, &sink};
+	struct gp_prefetch pf;
+	gp_prefetch_init(&pf, rt);
+	struct gp_err *err = NULL;
+	for (uint64_t i = 0; i < rt->allgs.s.len && !err; i++) {
+		uint64_t ga;
+		struct gp_g g;
+		gp_prefetch_allg(&pf, i);
+		struct gp_err *e = gp_rt_allg(rt, i, &ga);
+		if (!e)
+			e = gp_rt_read_g(rt, ga, &g);
+		if (e) {
+			gp_err_free(e);
+			r->unreadable++;
+			continue;
+		}
+		if (gp_g_is_dead(rt, &g))
+			continue;
+		if ((i & 8191) == 8191)
+			gp_core_release_pages(s->core);
+		r->goroutines++;
+		const char *status = gp_goroutine_status_text(rt, &g);
+		gp_stackuse_add(&r->stacks, rt, &g, status);
+		struct gp_ustart at;
+		int has_stack = gp_g_unwind_start(rt, &g, &at);
+		if (has_stack && !gp_completeness_stack_present(s, at.sp))
+			r->completeness.stacks_missing++;
+		if (gp_g_is_system(rt, &g))
+			continue;
+		r->user_goroutines++;
+		gp_arena_reset(&scratch);
+		int64_t now = gp_g_has_wait_time(rt, &g) ? gp_session_now(s)->ns : 0;
+		gp_tb_model_begin(&m, rt, &g, now, !has_stack);
+		struct gp_tb_start st;
+		memset(&st, 0, sizeof(st));
+		gp_tb_start_for_g(&st, &g, 1);
+		if (has_stack) {
+			st.at = at;
+			gp_tb_print_frames(&tb, &st);
+		} else {
+			gp_tb_print_created_by(&tb, &st);
+		}
+		if (m.oom)
+			err = &gp_err_nomem;
+		else
+			err = gp_buckets_add(&r->buckets, &m.g);
+	}
+	gp_arena_deinit(&scratch);
+	return err;
+}
+
+struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct gp_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->s = s;
+	r->a = a;
+	struct gp_err *err = gp_cause_read(s, a, &r->cause);
+	if (!err)
+		err = gp_session_sched(s, &r->sched);
+	if (!err)
+		err = gp_completeness_read(s, a, &r->completeness);
+	if (!err)
+		err = gp_buckets_init(&r->buckets, a);
+	if (err)
+		return err;
+	r->now = gp_session_now(s);
+	gp_stackuse_init(&r->stacks, &s->rt);
+	if ((err = goroutine_pass(r)))
+		return err;
+	gp_buckets_sort(&r->buckets);
+	if ((err = gp_summarize(&r->buckets, a, &r->summary)))
+		return err;
+	gp_backlog_read(&s->rt, &r->backlog);
+	struct gp_completeness *c = &r->completeness;
+	c->unreadable_goroutines = r->unreadable;
+	gp_completeness_note(c, r->sched->ms_problem);
+	gp_completeness_note(c, r->sched->ps_problem);
+	gp_completeness_note(c, r->sched->sched_problem);
+	gp_completeness_note(c, gp_session_death(s)->problem);
+	gp_completeness_note(c, r->cause.problem);
+	if (!r->now->ns)
+		gp_completeness_note(c, s->now_problem);
+	return NULL;
+}

@@ -1,0 +1,43 @@
+/* report.h — everything `gopsy report` says about a core, as data: one pass over the goroutines
+ * (the same traceback engine as `gopsy goroutines`, into the goroutine model, so the stack
+ * buckets, states and suspects are those `gopsy parse` computes for a text dump), plus the cause
+ * of death (cause.h), the scheduler (rt/sched.h), stack use (stackuse.h), what the core lacks
+ * (completeness.h) and the runtime's print backlog. The renderers (render/report_text.c,
+ * render/report_json.c) only format it.
+ */
+#ifndef GOPSY_ANALYZE_REPORT_H
+#define GOPSY_ANALYZE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/buckets.h"
+#include "analyze/cause.h"
+#include "analyze/completeness.h"
+#include "analyze/stackuse.h"
+#include "analyze/summary.h"
+#include "rt/backlog.h"
+#include "rt/sched.h"
+#include "session/session.h"
+
+struct gp_report {
+	struct gp_session *s;
+	struct gp_arena *a;
+	/* what was analysed */
+	uint64_t goroutines;        /* live goroutines (not dead), system ones included */
+	uint64_t user_goroutines;   /* not system goroutines */
+	uint64_t unreadable;        /* allgs entries that could not be read */
+	struct gp_cause cause;
+	const struct gp_sched *sched;
+	struct gp_buckets buckets;  /* user goroutines by stack and state, largest first */
+	struct gp_summary summary;  /* states, creation sites, suspects over the buckets */
+	struct gp_stackuse stacks;
+	struct gp_completeness completeness;
+	struct gp_backlog backlog;
+	const struct gp_now *now;
+};
+
+/* Analyse the session's core into r (allocations from a). Only out-of-memory is an error. */
+struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct gp_report *r) GP_MUST_USE;
+
+#endif

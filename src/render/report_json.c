@@ -1,0 +1,266 @@
+/* report_json.c — the report as JSON, "gopsy.report/1" (docs/report.md). */
+#include "render/report.h"
+
+#include <string.h>
+
+#include "render/json.h"
+#include "render/sched_json.h"
+
+static void kaddr(struct gp_json *j, const char *key, uint64_t v, int valid)
+{
+	if (valid)
+		gp_json_khex(j, key, v);
+	else
+		gp_json_kstr(j, key, NULL);
+}
+
+static void cause_json(struct gp_json *j, const struct gp_cause *c)
+{
+	gp_json_key(j, "cause");
+	gp_json_obj_begin(j);
+	gp_json_kstr(j, "kind", c->kind_name);
+	gp_json_kstr(j, "summary", c->summary);
+	gp_json_key(j, "runtime_text");
+	gp_json_strn(j, c->runtime_text ? c->runtime_text : "", c->runtime_text_len);
+	gp_json_key(j, "signal");
+	if (c->has_signal) {
+		gp_json_obj_begin(j);
+		gp_json_kint(j, "number", c->signo);
+		gp_json_kstr(j, "name", c->signame);
+		gp_json_kint(j, "code", c->code);
+		gp_json_kstr(j, "code_name", c->code_name);
+		kaddr(j, "fault_addr", c->fault_addr, c->fault_addr_valid);
+		kaddr(j, "pc", c->signal_pc, c->signal_pc != 0);
+		gp_json_kbool(j, "sent_by_process", c->sent_by_process);
+		if (c->sent_by_process)
+			gp_json_kint(j, "sender_pid", c->sender_pid);
+		else
+			gp_json_kstr(j, "sender_pid", NULL);
+		gp_json_obj_end(j);
+	} else {
+		gp_json_null(j);
+	}
+	if (c->tid >= 0)
+		gp_json_kint(j, "thread", c->tid);
+	else
+		gp_json_kstr(j, "thread", NULL);
+	gp_json_kint(j, "m", c->m_id);
+	gp_json_kint(j, "goroutine", (int64_t)c->goid);
+	gp_json_kbool(j, "on_g0", c->on_g0);
+	gp_json_kbool(j, "on_gsignal", c->on_gsignal);
+	gp_json_kbool(j, "in_cgo", c->in_cgo);
+	gp_json_key(j, "frames");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < c->nframes; i++) {
+		gp_json_obj_begin(j);
+		gp_json_kstr(j, "func", c->frames[i].func);
+		gp_json_kstr(j, "file", c->frames[i].file);
+		gp_json_kint(j, "line", c->frames[i].line);
+		gp_json_kbool(j, "inlined", c->frames[i].inlined);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_key(j, "panics");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < c->npanics; i++) {
+		gp_json_obj_begin(j);
+		gp_json_kstr(j, "value", c->panics[i].value);
+		gp_json_kbool(j, "recovered", c->panics[i].recovered);
+		gp_json_kbool(j, "repanicked", c->panics[i].repanicked);
+		gp_json_kbool(j, "goexit", c->panics[i].goexit);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_kstr(j, "message", c->message);
+	if (c->kind == GP_CAUSE_STACK_OVERFLOW) {
+		gp_json_key(j, "stack_overflow");
+		gp_json_obj_begin(j);
+		gp_json_kint(j, "frames", (int64_t)c->stack_frames);
+		gp_json_kint(j, "stack_size", (int64_t)c->stack_size);
+		gp_json_kint(j, "limit", (int64_t)c->stack_limit);
+		gp_json_key(j, "recursion");
+		gp_json_arr_begin(j);
+		for (size_t i = 0; i < c->nruns; i++) {
+			gp_json_obj_begin(j);
+			gp_json_kstr(j, "func", c->runs[i].func);
+			gp_json_kint(j, "count", (int64_t)c->runs[i].count);
+			gp_json_kint(j, "depth", (int64_t)c->runs[i].depth);
+			gp_json_obj_end(j);
+		}
+		gp_json_arr_end(j);
+		gp_json_obj_end(j);
+	}
+	gp_json_kstr(j, "problem", c->problem);
+	gp_json_obj_end(j);
+}
+
+static void bframe_json(struct gp_json *j, const struct gp_bframe *f)
+{
+	gp_json_obj_begin(j);
+	gp_json_key(j, "func");
+	gp_json_strn(j, f->func, f->func_n);
+	gp_json_key(j, "file");
+	gp_json_strn(j, f->file, f->file_n);
+	gp_json_kint(j, "line", f->line);
+	gp_json_obj_end(j);
+}
+
+static void buckets_json(struct gp_json *j, const struct gp_report *r)
+{
+	const struct gp_buckets *bs = &r->buckets;
+	gp_json_key(j, "buckets");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct gp_bucket *b = bs->list[i];
+		gp_json_obj_begin(j);
+		gp_json_kint(j, "count", (int64_t)b->count);
+		gp_json_key(j, "state");
+		gp_json_strn(j, b->status, b->status_n);
+		if (b->with_minutes) {
+			gp_json_kint(j, "min_minutes", b->min_minutes);
+			gp_json_kint(j, "max_minutes", b->max_minutes);
+		}
+		gp_json_kint(j, "locked", (int64_t)b->locked);
+		gp_json_key(j, "goroutines");
+		gp_json_arr_begin(j);
+		for (size_t k = 0; k < b->n_ids; k++)
+			gp_json_uint(j, b->ids[k]);
+		gp_json_arr_end(j);
+		gp_json_key(j, "frames");
+		gp_json_arr_begin(j);
+		for (uint32_t k = 0; k < b->n_frames; k++)
+			bframe_json(j, &b->frames[k]);
+		gp_json_arr_end(j);
+		gp_json_key(j, "created_by");
+		if (b->has_created)
+			bframe_json(j, &b->created);
+		else
+			gp_json_null(j);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	const struct gp_summary *s = &r->summary;
+	gp_json_key(j, "states");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < s->n_states; i++) {
+		gp_json_obj_begin(j);
+		gp_json_kstr(j, "state", s->states[i].key);
+		gp_json_kint(j, "count", (int64_t)s->states[i].count);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_key(j, "suspects");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < s->n_suspects; i++) {
+		gp_json_obj_begin(j);
+		gp_json_kint(j, "bucket", (int64_t)s->suspects[i].index);
+		gp_json_kstr(j, "why", gp_suspect_why_text(s->suspects[i].why));
+		gp_json_kint(j, "count", (int64_t)s->suspects[i].b->count);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+}
+
+static void stackg_json(struct gp_json *j, const struct gp_stackuse_g *g)
+{
+	gp_json_obj_begin(j);
+	gp_json_kint(j, "goroutine", (int64_t)g->goid);
+	gp_json_kint(j, "size", (int64_t)g->size);
+	if (g->used)
+		gp_json_kint(j, "used", (int64_t)g->used);
+	else
+		gp_json_kstr(j, "used", NULL);
+	gp_json_kstr(j, "state", g->status);
+	gp_json_obj_end(j);
+}
+
+static void stacks_json(struct gp_json *j, const struct gp_stackuse *u)
+{
+	gp_json_key(j, "stacks");
+	gp_json_obj_begin(j);
+	gp_json_kint(j, "goroutines", (int64_t)u->goroutines);
+	gp_json_kint(j, "total_size", (int64_t)u->total_size);
+	gp_json_kint(j, "total_used", (int64_t)u->total_used);
+	if (u->limit)
+		gp_json_kint(j, "limit", (int64_t)u->limit);
+	else
+		gp_json_kstr(j, "limit", NULL);
+	gp_json_kstr(j, "limit_found_by", u->limit_how);
+	gp_json_key(j, "largest");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < u->ntop; i++)
+		stackg_json(j, &u->top[i]);
+	gp_json_arr_end(j);
+	gp_json_kint(j, "near_limit_count", (int64_t)u->near_count);
+	gp_json_key(j, "near_limit");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < u->nnear; i++)
+		stackg_json(j, &u->near[i]);
+	gp_json_arr_end(j);
+	gp_json_obj_end(j);
+}
+
+static void core_json(struct gp_json *j, const struct gp_completeness *c)
+{
+	gp_json_key(j, "core");
+	gp_json_obj_begin(j);
+	gp_json_kint(j, "segments", (int64_t)c->segments);
+	gp_json_kint(j, "mapped_bytes", (int64_t)c->mapped_bytes);
+	gp_json_kint(j, "dumped_bytes", (int64_t)c->dumped_bytes);
+	gp_json_kint(j, "truncated_bytes", (int64_t)c->truncated_bytes);
+	gp_json_kint(j, "missing_anonymous_bytes", (int64_t)c->missing_anon_bytes);
+	gp_json_kint(j, "missing_file_bytes", (int64_t)c->missing_file_bytes);
+	gp_json_key(j, "missing");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < c->nmissing; i++) {
+		const struct gp_missing_seg *m = &c->missing[i];
+		gp_json_obj_begin(j);
+		gp_json_khex(j, "start", m->start);
+		gp_json_khex(j, "end", m->end);
+		gp_json_kint(j, "missing_bytes", (int64_t)m->missing);
+		gp_json_kstr(j, "file", m->file);
+		gp_json_kbool(j, "writable", m->writable);
+		gp_json_kbool(j, "truncated", m->truncated);
+		gp_json_kbool(j, "read_from_executable", m->from_exe);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_kint(j, "unreadable_goroutines", (int64_t)c->unreadable_goroutines);
+	gp_json_kint(j, "stacks_missing", (int64_t)c->stacks_missing);
+	gp_json_key(j, "notes");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < c->nnotes; i++)
+		gp_json_str(j, c->notes[i]);
+	gp_json_arr_end(j);
+	gp_json_obj_end(j);
+}
+
+void gp_report_print_json(FILE *out, const struct gp_report *r)
+{
+	const struct gp_session *s = r->s;
+	struct gp_json j;
+	gp_json_init(&j, out, 0);
+	gp_json_obj_begin(&j);
+	gp_json_kstr(&j, "schema", "gopsy.report/1");
+	gp_json_kstr(&j, "core", s->core_path);
+	gp_json_kstr(&j, "exe", s->exe_path);
+	gp_json_kstr(&j, "go_version", s->bin->bi.version);
+	gp_json_kbool(&j, "exe_verified", s->t.buildid_checked);
+	gp_json_kbool(&j, "stripped", !s->bin->has_symtab);
+	gp_json_kint(&j, "threads", (int64_t)s->core->nthreads);
+	gp_json_kint(&j, "goroutines", (int64_t)r->goroutines);
+	gp_json_kint(&j, "user_goroutines", (int64_t)r->user_goroutines);
+	cause_json(&j, &r->cause);
+	buckets_json(&j, r);
+	gp_json_sched(&j, &s->rt, r->sched);
+	stacks_json(&j, &r->stacks);
+	core_json(&j, &r->completeness);
+	gp_json_key(&j, "backlog");
+	if (r->backlog.present)
+		gp_json_strn(&j, r->backlog.text, r->backlog.len);
+	else
+		gp_json_null(&j);
+	gp_json_kstr(&j, "backlog_found_by", r->backlog.how);
+	gp_json_obj_end(&j);
+	fputc('\n', out);
+}
