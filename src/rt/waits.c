@@ -58,7 +58,7 @@ struct ctx {
 		int32_t semidx;           /* index into sl of the semaphore it is queued on, or -1 */
 		int32_t condobj;          /* the Cond object it was found queued on, or -1 */
 	} *gx;
-	size_t ocap, lcap;
+	size_t gcap, ocap, lcap;
 	size_t ncond;               /* blocked in sync.Cond.Wait */
 	struct gp_addrmap omap;     /* okey -> object index */
 	struct gp_addrmap sudogs;   /* a queued select sudog -> object index * 2 + direction */
@@ -267,7 +267,7 @@ static int64_t chan_obj(struct ctx *c, uint64_t addr)
 		struct qwalk q = {c, idx, d, 0, NULL};
 		const char *cut;
 		gp_sudog_walk(c->rt, first[d], GP_SUDOG_LINK_NEXT, c->nall + MAX_SELECT_CASES, queue_fn, &q, &cut);
-		if (cut || q.problem)
+		if ((cut || q.problem) && !c->w->objs[idx].problem)
 			c->w->objs[idx].problem = astr(c, "its %s queue: %s", d ? "send" : "receive", cut ? cut : q.problem);
 	}
 	return idx;
@@ -615,12 +615,13 @@ static void read_gs(struct ctx *c)
 		w->problem = "runtime.allgs is not readable";
 		return;
 	}
-	/* Sized for every goroutine at once: no regrowing (pages of the arrays that are never
-	 * written cost nothing). */
+	/* Per allgs entry, and room for as many blocked goroutines up to a million without regrowing
+	 * (nearly all of a large process's goroutines are blocked). */
 	c->goid = GP_NEWN(c->a, uint64_t, c->nall);
 	c->bidx = GP_NEWN(c->a, int32_t, c->nall);
-	w->gs = GP_NEWN(c->a, struct gp_wg, c->nall);
-	c->gx = GP_NEWN(c->a, struct gx, c->nall);
+	c->gcap = c->nall < (1u << 20) ? (size_t)c->nall : (size_t)1 << 20;
+	w->gs = GP_NEWN(c->a, struct gp_wg, c->gcap);
+	c->gx = GP_NEWN(c->a, struct gx, c->gcap);
 	if (!c->goid || !c->bidx || !w->gs || !c->gx || gp_addrmap_reserve(&c->gmap, c->a, (size_t)c->nall) < 0) {
 		c->oom = 1;
 		return;
@@ -645,6 +646,14 @@ static void read_gs(struct ctx *c)
 			st &= ~(uint32_t)scan;
 		if ((int64_t)st != waiting && (leaked == GP_K_ABSENT || (int64_t)st != leaked))
 			continue;
+		if (w->ngs == c->gcap) {
+			size_t cap = c->gcap;
+			if (!gp_arena_grow(c->a, (void **)&w->gs, w->ngs, &c->gcap, sizeof(*w->gs), 256) ||
+			    !gp_arena_grow(c->a, (void **)&c->gx, w->ngs, &cap, sizeof(*c->gx), 256)) {
+				c->oom = 1;
+				return;
+			}
+		}
 		struct gx *x = &c->gx[w->ngs];
 		x->waiting = gp_lget(l, p, GP_L_G_WAITING);
 		x->sp = gp_lget(l, p, GP_L_G_SCHED_SP);
