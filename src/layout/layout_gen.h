@@ -237,6 +237,47 @@ enum gp_lfield {
 	GP_L_SIZEOF_CORO,
 	GP_L_CORO_GP,                        /* gp */
 	GP_L_CORO_F,                         /* f */
+	/* runtime.semaRoot */
+	GP_L_SIZEOF_SEMAROOT,
+	GP_L_SEMAROOT_LOCK,                  /* lock */
+	GP_L_SEMAROOT_TREAP,                 /* treap */
+	GP_L_SEMAROOT_NWAIT,                 /* nwait */
+	/* runtime.notifyList */
+	GP_L_SIZEOF_NOTIFYLIST,
+	GP_L_NOTIFYLIST_WAIT,                /* wait */
+	GP_L_NOTIFYLIST_NOTIFY,              /* notify */
+	GP_L_NOTIFYLIST_LOCK,                /* lock */
+	GP_L_NOTIFYLIST_HEAD,                /* head */
+	GP_L_NOTIFYLIST_TAIL,                /* tail */
+	/* runtime.pollDesc */
+	GP_L_SIZEOF_POLLDESC,
+	GP_L_POLLDESC_LINK,                  /* link */
+	GP_L_POLLDESC_FD,                    /* fd */
+	GP_L_POLLDESC_RG,                    /* rg */
+	GP_L_POLLDESC_WG,                    /* wg */
+	GP_L_POLLDESC_CLOSING,               /* closing */
+	GP_L_POLLDESC_RD,                    /* rd */
+	GP_L_POLLDESC_WD,                    /* wd */
+	GP_L_POLLDESC_SELF,                  /* self */
+	/* sync.Mutex */
+	GP_L_SIZEOF_SYNC_MUTEX,
+	GP_L_SYNC_MUTEX_STATE,               /* mu.state | state */
+	GP_L_SYNC_MUTEX_SEMA,                /* mu.sema | sema */
+	/* sync.RWMutex */
+	GP_L_SIZEOF_SYNC_RWMUTEX,
+	GP_L_SYNC_RWMUTEX_W,                 /* w */
+	GP_L_SYNC_RWMUTEX_WRITERSEM,         /* writerSem */
+	GP_L_SYNC_RWMUTEX_READERSEM,         /* readerSem */
+	GP_L_SYNC_RWMUTEX_READERCOUNT,       /* readerCount */
+	GP_L_SYNC_RWMUTEX_READERWAIT,        /* readerWait */
+	/* sync.WaitGroup */
+	GP_L_SIZEOF_SYNC_WAITGROUP,
+	GP_L_SYNC_WAITGROUP_STATE,           /* state | state1 */
+	GP_L_SYNC_WAITGROUP_SEMA,            /* sema | state2 */
+	/* sync.Cond */
+	GP_L_SIZEOF_SYNC_COND,
+	GP_L_SYNC_COND_L,                    /* L */
+	GP_L_SYNC_COND_NOTIFY,               /* notify */
 	/* runtime._panic (!) */
 	GP_L_SIZEOF_PANIC,
 	GP_L_PANIC_ARGP,                     /* argp */
@@ -612,6 +653,8 @@ enum gp_lconst {
 	GP_K_FINGSTATUS_RUNNING_FINALIZER,           /* - 2 2 2 2 2 2 2 */
 	GP_K_FINGSTATUS_WAIT,                        /* - 4 4 4 4 4 4 4 */
 	GP_K_FINGSTATUS_WAKE,                        /* - 8 8 8 8 8 8 8 */
+	GP_K_SEM_TAB_SIZE,                           /* 251 251 251 251 251 251 251 251 */
+	GP_K_CACHE_LINE_PAD_SIZE,                    /* 64 64 64 64 64 64 64 64 */
 	GP_K_TRACEBACK_MAX_FRAMES,                   /* 100 - - - - - - - */
 	GP_K_TRACEBACK_INNER_FRAMES,                 /* - 50 50 50 50 50 50 50 */
 	GP_K_TRACEBACK_OUTER_FRAMES,                 /* - 50 50 50 50 50 50 50 */

@@ -65,4 +65,5 @@ func main() {
 	mu.RLock()
 	fmt.Println(len(results), cCalls())
 	mu.RUnlock()
+	sync.NewCond(mu.RLocker()).Broadcast() // sync.Cond, runtime.notifyList
 }

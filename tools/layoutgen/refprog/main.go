@@ -40,4 +40,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, v)
 	}
 	wg.Wait()
+	// sync.RWMutex and sync.Cond (with runtime.notifyList) for the semaphore readers.
+	var rw sync.RWMutex
+	rw.RLock()
+	rw.RUnlock()
+	c := sync.NewCond(&rw)
+	c.Broadcast()
 }
