@@ -382,7 +382,8 @@ static struct gp_err *report_modules(struct gp_cunwind *u, Dwfl_Module **exe_mod
 	for (size_t i = 0; i < n; i++)
 		if (core->files[i].path && core->files[i].path[0] && core->files[i].start < core->files[i].end)
 			maps[k++] = &core->files[i];
-	qsort(maps, k, sizeof(*maps), by_path_then_start);
+	if (k)
+		qsort(maps, k, sizeof(*maps), by_path_then_start);
 	const char *exe_path = gp_core_exe_path(core);
 	size_t reported = 0;
 	for (size_t i = 0, j; i < k; i = j) {

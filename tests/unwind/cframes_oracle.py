@@ -57,6 +57,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Optional
 
@@ -456,7 +457,7 @@ def check_cell(version: str, mode: str, paths: dict, dump_tool: Path, roots: dic
         else:
             gdb_note = f"gdb agrees ({len(pcs)} frames)"
     if not fails:
-        fails.extend(damage_checks(core, binary, dump_tool, j, seed=hash((version, mode)) & 0xffff))
+        fails.extend(damage_checks(core, binary, dump_tool, j, seed=zlib.crc32(f"{version}/{mode}".encode())))
     if fails:
         return False, "; ".join(fails)
     us = j["us"]
