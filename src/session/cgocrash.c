@@ -31,7 +31,7 @@ static int in_go_text(const struct gp_rt *rt, uint64_t pc)
 }
 
 /* Go 1.19: runtime.sigpanic, above the throw, returning into C code (see cgocrash.h). */
-static int sigpanic_regs(struct gp_session *s, const struct gp_death *d, struct gp_cgocrash *o)
+static int sigpanic_regs(struct gp_session *s, const struct gp_death_m *d, struct gp_cgocrash *o)
 {
 	const struct gp_rt *rt = &s->rt;
 	if (!d->has_start)
@@ -144,7 +144,8 @@ static int c_fault_on(struct gp_session *s, const struct gp_thread *th, struct g
 struct gp_err *gp_cgocrash_read(struct gp_session *s, size_t max_c, size_t max_go, struct gp_cgocrash *o)
 {
 	memset(o, 0, sizeof(*o));
-	const struct gp_death *d = gp_session_death(s);
+	const struct gp_death *death = gp_session_death(s);
+	const struct gp_death_m *d = &death->printer;
 	const struct gp_core *core = s->core;
 	struct gp_sigctx sc;
 	o->m_id = -1;
@@ -158,13 +159,12 @@ struct gp_err *gp_cgocrash_read(struct gp_session *s, size_t max_c, size_t max_g
 		o->m_id = d->m_id;
 		o->g = d->curg;
 	} else {
-		/* Go 1.21: the M that faulted relays SIGQUIT to the others and waits; the last one to
-		 * get it dies first (golang.org/issue/63277), so the core's first thread is not it. */
+		/* The death model found no printer with a fault in C: look at every thread (cgocrash.h). */
 		for (size_t i = 0; i < core->nthreads && !o->thread; i++) {
 			if (&core->threads[i] == d->thread || !c_fault_on(s, &core->threads[i], &sc))
 				continue;
 			o->thread = &core->threads[i];
-			from_sigctx(o, &sc, "the fault's signal context, on a thread other than the one that dumped");
+			from_sigctx(o, &sc, "a fault's signal context found on the thread's stack (not the printing M's)");
 			uint64_t fs = o->thread->regs[GP_X86_FS_BASE], tlsg = 0;
 			gp_err_free(fs ? gp_target_u64(&s->t, fs - 8, &tlsg) : NULL);
 			uint64_t m = field(&s->rt, tlsg, GP_L_G_M);

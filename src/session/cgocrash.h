@@ -6,14 +6,15 @@
  * The registers at the fault:
  *  - Go 1.21+: sighandler throws inside the signal handler for a fault on the system stack ("signal
  *    arrived during cgo execution"); the kernel's frame is live on the M's gsignal stack: the
- *    death model's signal context (session/death.h, death.sig), every register. On Go 1.21 the
- *    faulting M is not the thread that dumped (it relays SIGQUIT to the other Ms and waits; the
- *    last one to get it dies first, golang.org/issue/63277, fixed in 1.22): then every thread's
- *    signal contexts are searched for a fault the kernel raised (SIGSEGV, SIGBUS, SIGFPE, SIGILL
- *    with si_code > 0) outside Go code, and its M's curg is the goroutine.
+ *    death model's signal context of the M that printed (session/death.h, death.printer.sig),
+ *    every register. (On Go 1.19 and 1.21 that M is not the thread that dumped: it relays SIGQUIT
+ *    to the other Ms and waits, and the last one to get it dies first, golang/go#63277.) Should the
+ *    printer's context not be a fault outside Go code, every thread's signal contexts are searched
+ *    for one the kernel raised (SIGSEGV, SIGBUS, SIGFPE, SIGILL with si_code > 0) outside Go code,
+ *    and that M's curg is the goroutine.
  *  - Go 1.19: sighandler took the fault for a panic: it saved the pc in g0.sigpc, pushed it on g0's
  *    stack as a return address, resumed the thread in runtime.sigpanic0 (preparePanic), and
- *    sigpanic threw "unexpected signal during runtime execution" (death kind GP_DEATH_THROW). So
+ *    sigpanic threw "unexpected signal during runtime execution" (printer kind GP_DEATH_THROW). So
  *    rip and rsp at the fault are runtime.sigpanic's return address (checked against g0.sigpc) and
  *    its caller's sp, on g0's stack; rbp is the frame pointer sigpanic's prologue saved (sigpanic0
  *    jumps to it without touching BP). The other registers are lost: Go code has no callee-saved

@@ -8,7 +8,7 @@ gopsy_crash_outer, called from Go. The harness's own checks must pass (the runti
 core). Then tests/unwind/cframes_dump (the test-only driver) is run on the core and its answer is
 compared with:
 
-  - the fixture's stdout: `gopsy-fixture: fact cfunc NAME 0xADDR`, each C function's run-time
+  - the fixture's stdout: `gopsy-fixture: fact cfunc NAME addr=0xADDR`, each C function's run-time
     address as C took it; a function ends at the next higher fact address (or after 4 KiB when it
     is the last; nm's size when the binary has one, whichever is smaller);
   - the fixture's source: the lines of `*p = 42;` and of the two calls;
@@ -68,12 +68,12 @@ ALL_MODES = ["default", "stripped", "pie", "cgo", "noopt"]
 NEWEST = "1.27"
 CHAIN = ["gopsy_crash_null", "gopsy_crash_mid", "gopsy_crash_outer"]
 LAST_FUNC_BOUND = 4096
-FACT_RE = re.compile(r"^gopsy-fixture: fact cfunc (\S+) (0x[0-9a-f]+)$")
 WRAPPER_RE = re.compile(r"^_cgo_[0-9a-f]+_Cfunc_gopsy_crash_outer$")
 FIXTURE_SRC = REPO / "tests" / "fixtures" / "cgocrash" / "main.go"
 
 sys.dont_write_bytecode = True   # leave no __pycache__ in tests/
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
+import facts as e2e_facts  # noqa: E402
 import gotrace  # noqa: E402
 import run as e2e_run  # noqa: E402
 sys.path.pop(0)
@@ -327,11 +327,8 @@ def check_cell(version: str, mode: str, paths: dict, dump_tool: Path, roots: dic
     fails, notes = [], []
     binary, core, stderr_p = Path(paths["binary"]), Path(paths["core"]), Path(paths["stderr"])
     scratch = core.parent
-    facts = {}
-    for line in (scratch / "stdout").read_text(errors="replace").splitlines():
-        m = FACT_RE.match(line)
-        if m:
-            facts[m.group(1)] = int(m.group(2), 16)
+    facts = {name: int(kv["addr"], 16) for _, name, kv in
+             e2e_facts.of_kind(e2e_facts.load(scratch / "stdout"), "cfunc") if "addr" in kv}
     missing = [f for f in CHAIN if f not in facts]
     if missing:
         return False, f"the fixture printed no fact line for {', '.join(missing)}"
