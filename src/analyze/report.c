@@ -94,6 +94,13 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 	if ((err = gp_summarize(&r->buckets, a, &r->summary)))
 		return err;
 	gp_backlog_read(&s->rt, &r->backlog);
+	if ((err = gp_waits_read(&s->rt, &s->cache, a, &r->waits)))
+		return err;
+	if (r->cause.in_cgo || (r->cause.has_signal && r->cause.kind == GP_CAUSE_SIGNAL && r->cause.fault_addr_valid)) {
+		if ((err = gp_cgocrash_read(s, GP_REPORT_MAX_CFRAMES, GP_REPORT_MAX_GOFRAMES, &r->cgo)))
+			return err;
+		r->has_cgo = r->cgo.found;
+	}
 	struct gp_completeness *c = &r->completeness;
 	c->unreadable_goroutines = r->unreadable;
 	gp_completeness_note(c, r->sched->ms_problem);
@@ -101,6 +108,9 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 	gp_completeness_note(c, r->sched->sched_problem);
 	gp_completeness_note(c, gp_session_death(s)->problem);
 	gp_completeness_note(c, r->cause.problem);
+	gp_completeness_note(c, r->waits.problem);
+	if (r->has_cgo)
+		gp_completeness_note(c, r->cgo.problem);
 	if (!r->now->ns)
 		gp_completeness_note(c, s->now_problem);
 	return NULL;

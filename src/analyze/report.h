@@ -1,8 +1,9 @@
 /* report.h — everything `gopsy report` says about a core, as data: one pass over the goroutines
  * (the same traceback engine as `gopsy goroutines`, into the goroutine model, so the stack
  * buckets, states and suspects are those `gopsy parse` computes for a text dump), plus the cause
- * of death (cause.h), the scheduler (rt/sched.h), stack use (stackuse.h), what the core lacks
- * (completeness.h) and the runtime's print backlog. The renderers (render/report_text.c,
+ * of death (cause.h), the C frames of a crash in C code (session/cgocrash.h), the objects blocked
+ * goroutines wait on (rt/waits.h), the scheduler (rt/sched.h), stack use (stackuse.h), what the
+ * core lacks (completeness.h) and the runtime's print backlog. The renderers (render/report_text.c,
  * render/report_json.c) only format it.
  */
 #ifndef GOPSY_ANALYZE_REPORT_H
@@ -18,6 +19,8 @@
 #include "analyze/summary.h"
 #include "rt/backlog.h"
 #include "rt/sched.h"
+#include "rt/waits.h"
+#include "session/cgocrash.h"
 #include "session/session.h"
 
 struct gp_report {
@@ -35,7 +38,12 @@ struct gp_report {
 	struct gp_completeness completeness;
 	struct gp_backlog backlog;
 	const struct gp_now *now;
+	struct gp_waits waits;      /* what blocked goroutines wait on (rt/waits.h) */
+	int has_cgo;                /* the crash is in C code: cgo is its C and Go frames */
+	struct gp_cgocrash cgo;
 };
+
+enum { GP_REPORT_MAX_CFRAMES = 64, GP_REPORT_MAX_GOFRAMES = 64 };
 
 /* Analyse the session's core into r (allocations from a). Only out-of-memory is an error. */
 struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct gp_report *r) GP_MUST_USE;

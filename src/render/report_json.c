@@ -235,6 +235,118 @@ static void core_json(struct gp_json *j, const struct gp_completeness *c)
 	gp_json_obj_end(j);
 }
 
+static void waits_json(struct gp_json *j, const struct gp_waits *w)
+{
+	gp_json_key(j, "waits");
+	gp_json_obj_begin(j);
+	gp_json_kstr(j, "semtable_found_by", w->semtable_how);
+	gp_json_kstr(j, "problem", w->problem);
+	gp_json_key(j, "objects");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < w->nobjs; i++) {
+		const struct gp_wobj *o = &w->objs[i];
+		gp_json_obj_begin(j);
+		gp_json_kstr(j, "kind", gp_wobj_kind_name(o->kind));
+		gp_json_khex(j, "addr", o->addr);
+		if (o->kind == GP_WOBJ_CHAN) {
+			gp_json_key(j, "elem");
+			gp_json_strn(j, o->elem.name, o->elem.name_len);
+			gp_json_kint(j, "cap", (int64_t)o->cap);
+			gp_json_kint(j, "len", (int64_t)o->len);
+			gp_json_kbool(j, "closed", o->closed);
+			gp_json_kbool(j, "timer", o->timer);
+		} else if (o->kind == GP_WOBJ_POLLDESC) {
+			gp_json_kint(j, "fd", o->fd);
+		} else if (o->kind == GP_WOBJ_SEMA) {
+			gp_json_kstr(j, "acquirer", o->acquirer);
+		}
+		gp_json_key(j, "waiting");
+		gp_json_obj_begin(j);
+		for (int d = 0; d < GP_WDIRS; d++) {
+			const char *dir = gp_wobj_dir_name(o->kind, (uint32_t)d);
+			if (!dir)
+				continue;
+			gp_json_key(j, dir);
+			gp_json_arr_begin(j);
+			for (size_t k = 0; k < o->q[d].n; k++)
+				gp_json_uint(j, o->q[d].goids[k]);
+			gp_json_arr_end(j);
+		}
+		gp_json_obj_end(j);
+		gp_json_kstr(j, "problem", o->problem);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_key(j, "goroutines");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < w->ngs; i++) {
+		const struct gp_wg *g = &w->gs[i];
+		gp_json_obj_begin(j);
+		gp_json_kint(j, "goroutine", (int64_t)g->goid);
+		gp_json_kstr(j, "waits_for", gp_wait_class_name(g->cls));
+		gp_json_key(j, "objects");
+		gp_json_arr_begin(j);
+		for (uint32_t k = 0; k < g->nlinks; k++)
+			gp_json_uint(j, w->links[g->link0 + k].obj);
+		gp_json_arr_end(j);
+		gp_json_kstr(j, "problem", g->problem);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_obj_end(j);
+}
+
+static void cgo_json(struct gp_json *j, const struct gp_report *r)
+{
+	gp_json_key(j, "cgo_crash");
+	if (!r->has_cgo) {
+		gp_json_null(j);
+		return;
+	}
+	const struct gp_cgocrash *g = &r->cgo;
+	gp_json_obj_begin(j);
+	gp_json_kint(j, "thread", g->thread ? g->thread->tid : -1);
+	gp_json_kint(j, "m", g->m_id);
+	gp_json_kstr(j, "registers_from", g->regs_source);
+	gp_json_key(j, "c_frames");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < g->c.n; i++) {
+		const struct gp_cframe *f = &g->c.frames[i];
+		gp_json_obj_begin(j);
+		gp_json_khex(j, "pc", f->pc);
+		gp_json_kbool(j, "exact_pc", f->initial);
+		gp_json_kstr(j, "module", f->module);
+		gp_json_khex(j, "module_offset", f->module_off);
+		gp_json_kstr(j, "symbol", f->symbol);
+		if (f->symbol)
+			gp_json_khex(j, "symbol_offset", f->symoff);
+		gp_json_kstr(j, "file", f->file);
+		gp_json_kint(j, "line", f->line);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_kstr(j, "c_stop", g->c.stop_msg);
+	gp_json_kstr(j, "go_function_at_stop", g->c.stop_func);
+	gp_json_kint(j, "goroutine", (int64_t)g->goid);
+	gp_json_key(j, "go_frames");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < g->ngo; i++) {
+		gp_json_obj_begin(j);
+		gp_json_khex(j, "pc", g->go[i].pc);
+		gp_json_kstr(j, "func", g->go[i].func);
+		gp_json_kstr(j, "file", g->go[i].file);
+		gp_json_kint(j, "line", g->go[i].line);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_key(j, "problems");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < g->c.nproblems; i++)
+		gp_json_str(j, g->c.problems[i]);
+	gp_json_arr_end(j);
+	gp_json_obj_end(j);
+}
+
 void gp_report_print_json(FILE *out, const struct gp_report *r)
 {
 	const struct gp_session *s = r->s;
@@ -251,7 +363,9 @@ void gp_report_print_json(FILE *out, const struct gp_report *r)
 	gp_json_kint(&j, "goroutines", (int64_t)r->goroutines);
 	gp_json_kint(&j, "user_goroutines", (int64_t)r->user_goroutines);
 	cause_json(&j, &r->cause);
+	cgo_json(&j, r);
 	buckets_json(&j, r);
+	waits_json(&j, &r->waits);
 	gp_json_sched(&j, &s->rt, r->sched);
 	stacks_json(&j, &r->stacks);
 	core_json(&j, &r->completeness);

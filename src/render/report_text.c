@@ -3,6 +3,7 @@
 #include "render/report.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rt/sched.h"
@@ -236,6 +237,102 @@ static void stuck_text(struct out *o, const struct gp_report *r)
 	}
 }
 
+static size_t waiters(const struct gp_wobj *w)
+{
+	size_t n = 0;
+	for (int d = 0; d < GP_WDIRS; d++)
+		n += w->q[d].n;
+	return n;
+}
+
+static int by_waiters(const void *a, const void *b)
+{
+	size_t x = waiters(*(const struct gp_wobj *const *)a), y = waiters(*(const struct gp_wobj *const *)b);
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static void objects_text(struct out *o, const struct gp_report *r)
+{
+	const struct gp_waits *w = &r->waits;
+	if (!w->nobjs)
+		return;
+	const struct gp_wobj **v = gp_arena_calloc(r->a, w->nobjs, sizeof(*v));
+	if (!v)
+		return;
+	for (size_t i = 0; i < w->nobjs; i++)
+		v[i] = &w->objs[i];
+	qsort(v, w->nobjs, sizeof(*v), by_waiters);
+	char det[96];
+	snprintf(det, sizeof(det), "%zu objects with goroutines queued on them, most waiters first", w->nobjs);
+	heading(o, "BLOCKED ON", det);
+	for (size_t i = 0; i < w->nobjs && i < MAX_BUCKETS; i++) {
+		const struct gp_wobj *ob = v[i];
+		char line[512];
+		size_t n = (size_t)snprintf(line, sizeof(line), "%s 0x%" PRIx64, gp_wobj_kind_name(ob->kind), ob->addr);
+		if (ob->kind == GP_WOBJ_CHAN)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " (chan %.*s, cap %" PRIu64 ", len %" PRIu64 "%s)",
+					      (int)ob->elem.name_len, ob->elem.name, ob->cap, ob->len, ob->closed ? ", closed" : "");
+		else if (ob->kind == GP_WOBJ_POLLDESC)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " (fd %" PRId64 ")", ob->fd);
+		else if (ob->kind == GP_WOBJ_SEMA && ob->acquirer && *ob->acquirer)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " (acquired in %s)", ob->acquirer);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ":");
+		for (int d = 0; d < GP_WDIRS && n < sizeof(line); d++) {
+			if (!ob->q[d].n)
+				continue;
+			const char *dir = gp_wobj_dir_name(ob->kind, (uint32_t)d);
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " %zu %s", ob->q[d].n, dir ? dir : "waiting");
+			for (size_t k = 0; k < ob->q[d].n && k < 4 && n < sizeof(line); k++)
+				n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%" PRIu64, k ? ", g" : " (g", ob->q[d].goids[k]);
+			if (n < sizeof(line))
+				n += (size_t)snprintf(line + n, sizeof(line) - n, "%s", ob->q[d].n > 4 ? ", ...)" : ")");
+		}
+		para2(o, "  ", "      ", line);
+	}
+	if (w->nobjs > MAX_BUCKETS)
+		fprintf(o->f, "  ... %zu more objects (gopsy report --json lists them all)\n", w->nobjs - MAX_BUCKETS);
+}
+
+static void cframes_text(struct out *o, const struct gp_report *r)
+{
+	if (!r->has_cgo)
+		return;
+	const struct gp_cgocrash *g = &r->cgo;
+	char det[128];
+	snprintf(det, sizeof(det), "thread %d (M%" PRId64 "), %s", g->thread ? g->thread->tid : -1, g->m_id,
+		 g->regs_source ? g->regs_source : "");
+	heading(o, "C FRAMES", "");
+	para(o, "  ", det);
+	for (size_t i = 0; i < g->c.n; i++) {
+		const struct gp_cframe *f = &g->c.frames[i];
+		char name[128], loc[96] = "";
+		if (f->symbol)
+			snprintf(name, sizeof(name), "%s+0x%" PRIx64, f->symbol, f->symoff);
+		else
+			snprintf(name, sizeof(name), "%s+0x%" PRIx64, f->module ? short_path(f->module) : "?", f->module_off);
+		if (f->file)
+			snprintf(loc, sizeof(loc), "%s:%d", short_path(f->file), f->line);
+		char cname[64], cloc[40];
+		cut(cname, sizeof(cname), name, 44);
+		cut(cloc, sizeof(cloc), loc, 30);
+		fprintf(o->f, "  #%-2zu %-44s %s\n", i, cname, cloc);
+	}
+	if (g->c.stop_msg)
+		para(o, "      ", g->c.stop_msg);
+	if (g->ngo) {
+		fprintf(o->f, "  called from goroutine %" PRIu64 ":\n", g->goid);
+		for (size_t i = 0; i < g->ngo; i++) {
+			char name[64], loc[64], full[512];
+			cut(name, sizeof(name), g->go[i].func, 44);
+			snprintf(full, sizeof(full), "%s:%d", short_path(g->go[i].file), g->go[i].line);
+			cut(loc, sizeof(loc), full, 30);
+			fprintf(o->f, "      %-44s %s\n", name, loc);
+		}
+	}
+	for (size_t i = 0; i < g->c.nproblems; i++)
+		para(o, "  - ", g->c.problems[i]);
+}
+
 static void sched_text(struct out *o, const struct gp_report *r)
 {
 	const struct gp_sched *s = r->sched;
@@ -405,7 +502,9 @@ void gp_report_print_text(FILE *f, const struct gp_report *r, int color)
 		s->bin->pie ? ", PIE" : "", s->bin->has_symtab ? "" : ", stripped", r->goroutines, s->core->nthreads);
 	cause_text(&o, r);
 	where_text(&o, r);
+	cframes_text(&o, r);
 	stuck_text(&o, r);
+	objects_text(&o, r);
 	sched_text(&o, r);
 	stacks_text(&o, r);
 	core_text(&o, r);
