@@ -225,11 +225,19 @@ int cmd_demo(int argc, char **argv)
 	show_core(c);
 	gp_core_close(c);
 	gp_arena_deinit(&arena);
-	printf("\ngopsy demo: the goroutines, rebuilt from the core alone (gopsy goroutines --thread-stacks %s):\n\n", core);
+	printf("\ngopsy demo: the runtime's dump, rebuilt from the core alone (gopsy goroutines %s):\n\n", core);
 	fflush(stdout);
-	char *gargv[] = {"goroutines", "--thread-stacks", core, NULL};
-	int rc = cmd_goroutines(3, gargv);
-	printf("\ngopsy demo: compare with the runtime's own dump in %s; `gopsy goroutines --traceback=crash %s`\n"
-	       "            adds runtime frames and fp/sp/pc like GOTRACEBACK=crash.\n", errp, core);
-	return rc;
+	char *gargv[] = {"goroutines", core, NULL};
+	int rc = cmd_goroutines(2, gargv);
+	fflush(stdout);
+	printf("\ngopsy demo: compare with what the runtime printed as it died: %s\n"
+	       "            (gopsy goroutines --traceback=crash %s gives it byte for byte, with\n"
+	       "            runtime frames and fp/sp/pc like GOTRACEBACK=crash)\n",
+	       errp, core);
+	printf("\ngopsy demo: and why it died, what was stuck (gopsy report %s):\n\n", core);
+	fflush(stdout);
+	char *rargv[] = {"report", core, NULL};
+	int rc2 = cmd_report(2, rargv);
+	fflush(stdout);
+	return rc ? rc : rc2;
 }

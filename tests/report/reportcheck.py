@@ -136,6 +136,25 @@ def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump
             want("fatal error message", "unexpected signal during runtime execution", c["message"])
     if first is not None and mode in ("nil", "panic", "throw"):
         want("goroutine the runtime printed first", first.goid, c["goroutine"])
+    # the objects goroutines wait on: every one the fixture names is in the report, of its kind
+    kinds = {"chan": "chan", "mutex": "sync.Mutex", "rwmutex": "sync.RWMutex", "waitgroup": "sync.WaitGroup",
+             "cond": "sync.Cond"}
+    objs = {(o["kind"], int(o["addr"], 16)) for o in doc["waits"]["objects"]}
+    for kind, name, kv in fx:
+        if kind in kinds and "addr" in kv and (kinds[kind], int(kv["addr"], 16)) not in objs:
+            fails.append(f"{kind} {name} at {kv['addr']}: not among the report's wait objects")
+    # a crash in C: the C frames start in the C function the fixture crashed in
+    cf = {name: int(kv["addr"], 16) for kind, name, kv in fx if kind == "cfunc" and "addr" in kv}
+    if mode == "crash" and cell.fixture == "cgocrash":
+        cg = doc.get("cgo_crash")
+        if not cg or not cg["c_frames"]:
+            fails.append("a crash in C code, but the report has no C frames")
+        elif "gopsy_crash_null" in cf:
+            pc = int(cg["c_frames"][0]["pc"], 16)
+            nxt = min([a for a in cf.values() if a > cf["gopsy_crash_null"]] or [cf["gopsy_crash_null"] + 64])
+            if not cf["gopsy_crash_null"] <= pc < nxt:
+                fails.append(f"innermost C frame 0x{pc:x} is not in gopsy_crash_null "
+                             f"[0x{cf['gopsy_crash_null']:x}, 0x{nxt:x})")
     # what is stuck: every goroutine is in one bucket, the user ones of the runtime's dump
     ids = [g for b in doc["buckets"] for g in b["goroutines"]]
     if len(ids) != len(set(ids)):
