@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "rt/godebug.h"
+#include "rt/synctest.h"
 
 /* time.Time (time/time.go): wall's top bit hasMonotonic; with it, wall bits 30..62 are seconds since
  * 1885 (wallToInternal) and ext the monotonic reading; without it, ext is seconds since year 1.
@@ -180,9 +181,85 @@ static int addrset_add(struct addrset *s, uint64_t a)
 }
 
 struct heap_desc {
-	int32_t p_id;
+	int32_t p_id, bubble;
 	uint64_t ptr, len;
 };
+
+struct heaps {
+	struct heap_desc *h;
+	size_t n, total;
+	size_t esize;            /* bytes per heap entry: *timer, or timerWhen from 1.23 */
+};
+
+/* Take in the heap slice {ptr, len, cap} at addr if it is sane and in the core; else say why. */
+static void add_heap(const struct gp_rt *rt, uint64_t addr, int32_t p_id, int32_t bubble, struct heaps *hs,
+		     struct gp_timers *out)
+{
+	uint64_t sl[3];
+	struct gp_err *err = gp_target_read(rt->t, addr, sl, sizeof(sl));
+	if (err) {
+		gp_err_free(err);
+		out->problem = out->problem ? out->problem : "a timer heap's slice header is not in the core";
+		return;
+	}
+	if (p_id >= 0)
+		out->nheaps++;
+	if (!sl[1])
+		return;
+	if (sl[1] > sl[2] || sl[1] > GP_TIMERS_MAX_HEAP || hs->total + sl[1] > GP_TIMERS_MAX) {
+		out->problem = out->problem ? out->problem : "a timer heap is larger than gopsy reads (or corrupt)";
+		return;
+	}
+	if (!gp_target_ptr(rt->t, sl[0], (size_t)sl[1] * hs->esize)) {
+		out->problem = out->problem ? out->problem : "a timer heap's array is not in the core";
+		return;
+	}
+	hs->h[hs->n++] = (struct heap_desc){p_id, bubble, sl[0], sl[1]};
+	hs->total += (size_t)sl[1];
+}
+
+/* The synctest bubbles the goroutines are in (g.bubble; 1.24 g.syncGroup), each once. */
+static struct gp_err *find_bubbles(const struct gp_rt *rt, struct gp_arena *a, struct gp_timers *out)
+{
+	const struct gp_layout *l = rt->l;
+	if (!gp_lhas(l, GP_L_G_BUBBLE) || !gp_lhas(l, GP_L_SYNCTESTBUBBLE_TIMERS))
+		return NULL;
+	size_t cap = 0;
+	enum { SLOTS = 2 * GP_TIMERS_MAX_BUBBLES };
+	struct addrset seen = {GP_NEWN(a, uint64_t, SLOTS), SLOTS - 1};
+	if (!seen.slot)
+		return &gp_err_nomem;
+	for (uint64_t i = 0; i < rt->allgs.s.len; i++) {
+		uint64_t ga = 0, b = 0;
+		struct gp_err *err = gp_rt_allg(rt, i, &ga);
+		if (!err)
+			err = gp_target_u64(rt->t, ga + (uint64_t)gp_loff(l, GP_L_G_BUBBLE), &b);
+		if (err) {
+			gp_err_free(err);
+			continue;
+		}
+		if (!b || !addrset_add(&seen, b)) /* the set holds twice GP_TIMERS_MAX_BUBBLES */
+			continue;
+		if (out->nbubbles == GP_TIMERS_MAX_BUBBLES) {
+			out->problem = out->problem ? out->problem : "more synctest bubbles than gopsy reads";
+			break;
+		}
+		struct gp_g g = {.addr = ga, .bubble = b};
+		struct gp_bubble bb;
+		uint64_t now = 0;
+		if (gp_g_bubble(rt, &g, &bb) != 0 ||
+		    (err = gp_target_u64(rt->t, b + (uint64_t)gp_loff(l, GP_L_SYNCTESTBUBBLE_NOW), &now))) {
+			gp_err_free(err);
+			out->problem = out->problem ? out->problem : "a goroutine's synctest bubble is not in the core";
+			continue;
+		}
+		if (out->nbubbles == cap &&
+		    !gp_arena_grow(a, (void **)&out->bubbles, out->nbubbles, &cap, sizeof(*out->bubbles), 4))
+			return &gp_err_nomem;
+		out->bubbles[out->nbubbles++] = (struct gp_timer_bubble){b, bb.id, (int64_t)now, 0};
+	}
+	return NULL;
+}
 
 struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, struct gp_arena *a,
 			      struct gp_timers *out)
@@ -197,43 +274,26 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 	}
 	if (out->impl == 2)
 		out->lazy_chan = minor >= 27 || gp_godebug_int(rt->t, rt->t->core, rt->b, "asynctimerchan", 0) != 1;
-	if (out->lazy_chan && minor >= 24)
-		out->note = "channel timers nobody is blocked on are in no heap (not listed); synctest bubbles' timers are not read";
-	else if (out->lazy_chan)
+	if (out->lazy_chan)
 		out->note = "channel timers nobody is blocked on are in no heap (not listed)";
-	else if (minor >= 24)
-		out->note = "synctest bubbles' timers are not read";
 	if (s->ps_problem)
 		out->problem = s->ps_problem;
+	struct gp_err *err = out->impl == 2 ? find_bubbles(rt, a, out) : NULL;
+	if (err)
+		return err;
 
-	/* The heap slice of each P: p.timers ([]*timer) before 1.23, p.timers.heap ([]timerWhen) after. */
-	size_t esize = out->impl == 2 ? (size_t)gp_lsize(l, GP_L_SIZEOF_TIMERWHEN) : 8;
-	struct heap_desc *hs = GP_NEWN(a, struct heap_desc, s->nps ? s->nps : 1);
-	if (!hs)
+	/* The heap slice of each P (p.timers []*timer before 1.23, p.timers.heap []timerWhen after)
+	 * and of each bubble (bubble.timers.heap). */
+	struct heaps hs = {GP_NEWN(a, struct heap_desc, s->nps + out->nbubbles + 1), 0, 0,
+			   out->impl == 2 ? (size_t)gp_lsize(l, GP_L_SIZEOF_TIMERWHEN) : 8};
+	if (!hs.h)
 		return &gp_err_nomem;
-	size_t nh = 0, total = 0;
-	for (size_t i = 0; i < s->nps; i++) {
-		uint64_t sl[3];
-		struct gp_err *err = gp_target_read(rt->t, s->ps[i].addr + (uint64_t)gp_loff(l, GP_L_P_TIMERS_HEAP), sl, sizeof(sl));
-		if (err) {
-			gp_err_free(err);
-			out->problem = out->problem ? out->problem : "a P's timer heap header is not in the core";
-			continue;
-		}
-		out->nheaps++;
-		if (!sl[1])
-			continue;
-		if (sl[1] > sl[2] || sl[1] > GP_TIMERS_MAX_HEAP || total + sl[1] > GP_TIMERS_MAX) {
-			out->problem = out->problem ? out->problem : "a P's timer heap is larger than gopsy reads (or corrupt)";
-			continue;
-		}
-		if (!gp_target_ptr(rt->t, sl[0], (size_t)sl[1] * esize)) {
-			out->problem = out->problem ? out->problem : "a P's timer heap array is not in the core";
-			continue;
-		}
-		hs[nh++] = (struct heap_desc){s->ps[i].id, sl[0], sl[1]};
-		total += (size_t)sl[1];
-	}
+	for (size_t i = 0; i < s->nps; i++)
+		add_heap(rt, s->ps[i].addr + (uint64_t)gp_loff(l, GP_L_P_TIMERS_HEAP), s->ps[i].id, -1, &hs, out);
+	for (size_t i = 0; i < out->nbubbles; i++)
+		add_heap(rt, out->bubbles[i].addr + (uint64_t)gp_loff(l, GP_L_SYNCTESTBUBBLE_TIMERS) +
+				     (uint64_t)gp_loff(l, GP_L_TIMERS_HEAP), -1, (int32_t)i, &hs, out);
+	size_t esize = hs.esize, nh = hs.n, total = hs.total;
 	/* The records grow with the timers actually read (each must be in the core), not with what
 	 * the heap headers claim. */
 	size_t cap = 16, tcap = 0;
@@ -245,8 +305,9 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 
 	int32_t tsize = gp_lsize(l, GP_L_SIZEOF_TIMER);
 	for (size_t h = 0; h < nh; h++) {
-		const unsigned char *arr = gp_target_ptr(rt->t, hs[h].ptr, (size_t)hs[h].len * esize);
-		for (uint64_t i = 0; arr && i < hs[h].len; i++) {
+		const struct heap_desc *hd = &hs.h[h];
+		const unsigned char *arr = gp_target_ptr(rt->t, hd->ptr, (size_t)hd->len * esize);
+		for (uint64_t i = 0; arr && i < hd->len; i++) {
 			uint64_t taddr, hwhen = 0;
 			memcpy(&taddr, arr + i * esize + (out->impl == 2 ? (size_t)gp_loff(l, GP_L_TIMERWHEN_TIMER) : 0), 8);
 			if (out->impl == 2)
@@ -265,7 +326,10 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 			struct gp_timer *t = &out->t[out->n++];
 			memset(t, 0, sizeof(*t));
 			t->addr = taddr;
-			t->p_id = hs[h].p_id;
+			t->p_id = hd->p_id;
+			t->bubble = hd->bubble;
+			if (hd->bubble >= 0)
+				out->bubbles[hd->bubble].ntimers++;
 			t->index = (uint32_t)i;
 			t->status = (uint32_t)gp_lget(l, p, out->impl == 2 ? GP_L_TIMER_STATE : GP_L_TIMER_STATUS);
 			int64_t when = (int64_t)gp_lget(l, p, GP_L_TIMER_WHEN);
@@ -273,6 +337,7 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 			t->period = (int64_t)gp_lget(l, p, GP_L_TIMER_PERIOD);
 			t->seq = gp_lget(l, p, GP_L_TIMER_SEQ);
 			t->is_chan = (int)(gp_lget(l, p, GP_L_TIMER_ISCHAN) & 0xff);
+			t->is_fake = (int)(gp_lget(l, p, GP_L_TIMER_ISFAKE) & 0xff);
 			t->blocked = (uint32_t)gp_lget(l, p, GP_L_TIMER_BLOCKED);
 			t->f = gp_lget(l, p, GP_L_TIMER_F);
 			int32_t arg = gp_loff(l, GP_L_TIMER_ARG);

@@ -18,8 +18,11 @@
  *     (syncTimer): always from Go 1.27, and in 1.23–1.26 unless GODEBUG asynctimerchan=1, which is
  *     the default for a main module whose go.mod says go < 1.23 (then isChan is false and they
  *     are heaped like any timer).
- *   - Go 1.24+ testing/synctest bubbles keep their own `timers` (fake time): not read here (the
- *     result's note says so).
+ *   - Go 1.24+ testing/synctest bubbles keep their own `timers` (synctestBubble.timers; 1.24's
+ *     synctestGroup), on the bubble's fake clock (bubble.now): a timer created inside a bubble
+ *     (timer.isFake) goes there (timer.maybeAdd: ts = &bubble.timers), is always heaped while it
+ *     is set, and its when is fake time. The bubbles are found from the goroutines (g.bubble,
+ *     1.24 g.syncGroup) and listed with their id and now; their timers have p_id -1.
  *
  * What each timer is for comes from its callback: timer.f is a func value (*funcval), its code
  * pointer is named with the pclntab (stripped binaries too), and arg (an eface) is interpreted by
@@ -39,9 +42,9 @@
  *   netpollDeadline
  * anything else is GP_TIMER_OTHER with its callback's name.
  *
- * Bounds: at most GP_TIMERS_MAX_HEAP entries per heap and GP_TIMERS_MAX in all; a heap whose
- * slice is not in the core, an unreadable timer or a timer seen twice is skipped with a reason.
- * Nothing here prints; only out-of-memory is an error.
+ * Bounds: at most GP_TIMERS_MAX_HEAP entries per heap, GP_TIMERS_MAX in all and
+ * GP_TIMERS_MAX_BUBBLES bubbles; a heap whose slice is not in the core, an unreadable timer or a
+ * timer seen twice is skipped with a reason. Nothing here prints; only out-of-memory is an error.
  */
 #ifndef GOPSY_RT_TIMERS_H
 #define GOPSY_RT_TIMERS_H
@@ -55,7 +58,7 @@
 #include "rt/sched.h"
 #include "rt/value.h"
 
-enum { GP_TIMERS_MAX_HEAP = 1 << 21, GP_TIMERS_MAX = 1 << 21 };
+enum { GP_TIMERS_MAX_HEAP = 1 << 21, GP_TIMERS_MAX = 1 << 21, GP_TIMERS_MAX_BUBBLES = 1 << 12 };
 
 enum gp_timer_kind {
 	GP_TIMER_OTHER = 0,
@@ -70,7 +73,8 @@ enum gp_timer_kind {
 
 struct gp_timer {
 	uint64_t addr;           /* the runtime.timer */
-	int32_t p_id;            /* the P whose heap holds it */
+	int32_t p_id;            /* the P whose heap holds it; -1 in a bubble's heap */
+	int32_t bubble;          /* index in gp_timers.bubbles of the bubble whose heap holds it; -1 */
 	uint32_t index;          /* its position in that heap */
 	int pending;             /* the runtime will still fire it (rules above) */
 	uint32_t status;         /* Go 1.19–1.22: timer.status; 1.23+: timer.state bits */
@@ -79,6 +83,7 @@ struct gp_timer {
 	int64_t period;          /* > 0: fires every period ns */
 	uint64_t seq;
 	int is_chan;             /* 1.23+: timer.isChan */
+	int is_fake;             /* 1.24+: timer.isFake (a synctest bubble's: when is fake time) */
 	uint32_t blocked;        /* 1.23+: goroutines blocked on its channel */
 	uint64_t f;              /* timer.f: a *funcval */
 	uint64_t fn;             /* its code pointer (run-time), 0 when unreadable */
@@ -97,17 +102,28 @@ struct gp_timer {
 	const char *problem;     /* NULL, or why the classification is incomplete */
 };
 
+/* A synctest bubble (Go 1.24+) with timers of its own. */
+struct gp_timer_bubble {
+	uint64_t addr;           /* the synctestBubble (1.24: synctestGroup) */
+	uint64_t id;             /* as goroutine headers print it: bubble.id (1.24: the root's goid) */
+	int64_t now;             /* its fake clock (bubble.now) */
+	size_t ntimers;          /* entries of its heap */
+};
+
 struct gp_timers {
-	struct gp_timer *t;      /* heap order per P, Ps in s->ps order; arena */
+	struct gp_timer *t;      /* heap order per heap: the Ps in s->ps order, then the bubbles; arena */
 	size_t n, npending;
 	size_t nheaps;           /* P heaps read */
+	struct gp_timer_bubble *bubbles;
+	size_t nbubbles;
 	int impl;                /* 1: Go 1.19–1.22 ([]*timer, status); 2: 1.23+ (timers, state bits); 0 unknown */
 	int lazy_chan;           /* idle channel timers are in no heap (1.23+ with asynctimerchan != 1) */
 	const char *problem;     /* NULL when every heap was read whole; else the first reason */
-	const char *note;        /* NULL, or what exists but is not listed (synctest bubbles, idle channel timers) */
+	const char *note;        /* NULL, or what exists but is not listed (idle channel timers) */
 };
 
-/* Read the timer heaps of the Ps in s into arena a. Only out-of-memory is an error. */
+/* Read the timer heaps of the Ps in s, and of every synctest bubble a goroutine of rt is in, into
+ * arena a. Only out-of-memory is an error. */
 struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, struct gp_arena *a,
 			      struct gp_timers *out) GP_MUST_USE;
 

@@ -4,11 +4,12 @@
  *
  *     rtdump [--exe BIN] CORE
  *
- * {"go": minor, "now": ns, "now_source": s, "ps": [{id, addr}], "p_timers_heap_off": offset of the heap
- *  slice in a p,
+ * {"go": minor, "now": ns, "now_source": s, "ps": [{id, addr}],
+ *  "p_timers_heap_off": the offset of the heap slice in a p,
  *  "timers": {"impl", "lazy_chan", "nheaps", "n", "npending", "problem", "note",
- *             "list": [{addr, p, index, pending, status, when, heap_when, period, seq, is_chan, blocked,
- *                       func, kind, goid, user_func, ctx, deadline, chan, pd, problem}],
+ *             "bubbles": [{addr, id, now, ntimers}],
+ *             "list": [{addr, p, bubble, is_fake, index, pending, status, when, heap_when, period, seq,
+ *                       is_chan, blocked, func, kind, goid, user_func, ctx, deadline, chan, pd, problem}],
  *             "groups": [{kind, func, user_func, count, when_min, when_max, period, ndeadlines,
  *                         deadline_min, deadline_max}]},
  *  "goroutines": [{goid, status, frames_from, frames_problem, frames: [function...], nrecords, problem,
@@ -54,6 +55,17 @@ static void put_timers(struct gp_json *j, const struct gp_timers *ts, const stru
 	gp_json_kint(j, "npending", (int64_t)ts->npending);
 	gp_json_kstr(j, "problem", ts->problem);
 	gp_json_kstr(j, "note", ts->note);
+	gp_json_key(j, "bubbles");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < ts->nbubbles; i++) {
+		gp_json_obj_begin(j);
+		gp_json_khex(j, "addr", ts->bubbles[i].addr);
+		gp_json_kint(j, "id", (int64_t)ts->bubbles[i].id);
+		gp_json_kint(j, "now", ts->bubbles[i].now);
+		gp_json_kint(j, "ntimers", (int64_t)ts->bubbles[i].ntimers);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
 	gp_json_key(j, "list");
 	gp_json_arr_begin(j);
 	for (size_t i = 0; i < ts->n; i++) {
@@ -61,6 +73,8 @@ static void put_timers(struct gp_json *j, const struct gp_timers *ts, const stru
 		gp_json_obj_begin(j);
 		gp_json_khex(j, "addr", t->addr);
 		gp_json_kint(j, "p", t->p_id);
+		gp_json_kint(j, "bubble", t->bubble);
+		gp_json_kbool(j, "is_fake", t->is_fake);
 		gp_json_kint(j, "index", t->index);
 		gp_json_kbool(j, "pending", t->pending);
 		gp_json_kint(j, "status", t->status);

@@ -32,6 +32,8 @@ import gotrace  # noqa: E402
 
 STATES_CELLS = ["states-nil", "states-panic", "states-throw", "states-overflow", "states-sigquit",
                 "states-ancestors", "states-labels", "states-sched", "states-sched-nil"]
+# synctest (Go 1.25+, a test binary): timers in a bubble's own heap, on its fake clock.
+CELLS = STATES_CELLS + ["synctest"]
 HOUR_NS = 3600 * 10**9
 # A timer due in an hour was started at most this long before (or after) the moment gopsy's clock
 # estimate stands for: the fixture's whole life (cells time out after 30 s), with margin.
@@ -74,12 +76,13 @@ def wrapper_re(frame_func: str) -> re.Pattern:
 
 
 class Checker:
-    def __init__(self, doc: dict, facts: list, dump: gotrace.Dump, version: str, mode: str, exe: str):
+    def __init__(self, doc: dict, facts: list, dump: gotrace.Dump, version: str, mode: str, cell: str, exe: str):
         self.doc, self.facts, self.dump = doc, facts, dump
-        self.version, self.mode, self.exe = version, mode, exe
+        self.version, self.mode, self.cell, self.exe = version, mode, cell, exe
         self.fails: list = []
         self.checked = {"timers": 0, "defers": 0}
         self.stopped_seen = 0
+        self.stopped_fact = False
 
     def fail(self, msg: str):
         self.fails.append(msg)
@@ -102,7 +105,7 @@ class Checker:
             self.fail(f"timers: impl {ts['impl']}, want {want_impl} for Go 1.{minor}")
         if ts["problem"]:
             self.fail(f"timers: problem: {ts['problem']}")
-        if not now:
+        if not now and self.cell in STATES_CELLS:  # spinners keep sysmon polling: sched.lastpoll is fresh
             self.fail("timers: no clock estimate (now) to check when against")
         lazy = lazy_chan_expected(self.version, self.exe)
         if bool(ts["lazy_chan"]) != lazy:
@@ -139,14 +142,33 @@ class Checker:
                     self.fail(f"timers: the context group {groups} does not match n={n} [{kv['deadline_min']}, "
                               f"{kv['deadline_max']}]")
                 self.when_near(got, n, "context")
+            elif name == "bubble-sleep":
+                # In its bubble's heap, a fake timer due exactly an hour after the bubble's unmoved clock.
+                want = self.goids_with(kv["goroutine"])
+                got = [t for t in by_kind.get("sleep", []) if t.get("goid") in want]
+                fake_now = int(kv["fake_now_ns"])
+                bubbles = ts.get("bubbles", [])
+                if len(want) != 1 or len(got) != n:
+                    self.fail(f"timers: {len(got)} sleep timers of {kv['goroutine']} (goroutines {sorted(want)}), "
+                              f"want {n}")
+                for t in got:
+                    b = bubbles[t["bubble"]] if 0 <= t["bubble"] < len(bubbles) else None
+                    if b is None or not t["is_fake"] or t["p"] != -1:
+                        self.fail(f"timers: the bubble's sleep timer is not a fake timer of a bubble's heap: {t}")
+                    elif b["now"] != fake_now or t["when"] != fake_now + int(kv["duration_ns"]):
+                        self.fail(f"timers: bubble now {b['now']}, sleep when {t['when']}; the fixture's fake "
+                                  f"now {fake_now} + {kv['duration_ns']}")
             elif name == "sleep":
                 want = self.goids_with(kv["goroutine"])
                 got = [t for t in by_kind.get("sleep", []) if t.get("goid") in want]
+                if any(t.get("bubble", -1) >= 0 for t in got):
+                    self.fail(f"timers: the sleep timer of {kv['goroutine']} is in a bubble's heap")
                 if len(want) != 1 or len(got) != n:
                     self.fail(f"timers: {len(got)} sleep timers of {kv['goroutine']} (goroutines {sorted(want)} "
                               f"in the runtime's dump), want {n}")
                 for t in by_kind.get("sleep", []):   # any other: a goroutine the runtime shows sleeping
-                    if t.get("goid") not in want and "sleep" not in self.status_of(t.get("goid")):
+                    if t.get("goid") not in want and t.get("bubble", -1) < 0 and \
+                            "sleep" not in self.status_of(t.get("goid")):
                         self.fail(f"timers: a sleep timer of goroutine {t.get('goid')}, which the runtime "
                                   f"shows as {sorted(map(str, self.status_of(t.get('goid'))))}")
                 self.when_near(got, n, "sleep")
@@ -173,7 +195,7 @@ class Checker:
                 # Stopped: not pending, but still in its heap (deleted / a zombie; see facts_timers.go):
                 # before Go 1.23 certainly; from 1.23 cleanHead may have dropped it.
                 mine = [t for t in ts["list"] if t.get("user_func") == kv["func"]]
-                self.stopped_seen = len(mine)
+                self.stopped_seen, self.stopped_fact = len(mine), True
                 if any(t["pending"] for t in mine) or len(mine) > n or (minor < 23 and len(mine) != n):
                     self.fail(f"timers: the stopped AfterFunc of {kv['func']}: {len(mine)} heap entries "
                               f"(pending: {[t['pending'] for t in mine]}), want {n} not pending")
@@ -280,13 +302,13 @@ def check_main(argv: list) -> int:
         return 1
     doc = json.loads(r.stdout)
     d = Path(cell_dir)
-    version, mode, _ = d.name.split("-", 2)
+    version, mode, cell = d.name.split("-", 2)
     facts = factlib.load(d / "stdout")
     if not facts:
         print("timers_defers: the fixture printed no fact lines", file=sys.stderr)
         return 1
     dump = gotrace.parse((d / "stderr").read_text(errors="replace"))
-    c = Checker(doc, facts, dump, version, mode, exe)
+    c = Checker(doc, facts, dump, version, mode, cell, exe)
     try:
         c.timers()
     except RuntimeError as e:
@@ -300,8 +322,10 @@ def check_main(argv: list) -> int:
         return 1
     ts = doc["timers"]
     print(f"timers_defers: ok: {ts['npending']} pending timers of {ts['n']} in {ts['nheaps']} heaps "
-          f"(the stopped one {'in its heap' if c.stopped_seen else 'gone'}), {c.checked['timers']} timer facts, "
-          f"{c.checked['defers']} defer facts", file=sys.stderr)
+          f"and {len(ts.get('bubbles', []))} bubbles"
+          f"{(' (the stopped one ' + ('in its heap)' if c.stopped_seen else 'gone)')) if c.stopped_fact else ''}, "
+          f"{c.checked['timers']} timer facts, {c.checked['defers']} defer facts"
+          f"{'' if doc['now'] else '; no clock estimate: when not checked'}", file=sys.stderr)
     return 0
 
 
@@ -316,7 +340,7 @@ def main(argv: list) -> int:
     ap.add_argument("--gopsy", required=True)
     ap.add_argument("--versions")
     ap.add_argument("--modes")
-    ap.add_argument("--cells", default=",".join(STATES_CELLS))
+    ap.add_argument("--cells", default=",".join(CELLS))
     ap.add_argument("--keep", action="store_true")
     a = ap.parse_args(argv[1:])
     import run  # noqa: E402  (tests/e2e/run.py)
