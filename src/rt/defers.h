@@ -33,8 +33,9 @@
  * open-coded defers then cannot be seen (the result's problem says so).
  *
  * Order: frame by frame from the innermost; in a frame, chain records in chain order, open-coded
- * defers from the highest bit; records matching no frame last. Bounded: GP_DEFERS_MAX records; a
- * chain that loops or leaves the core ends with a reason. Only out-of-memory is an error.
+ * defers from the highest bit; records matching no frame last. Bounded: GP_DEFERS_MAX records read
+ * and defers listed; a chain that loops or leaves the core ends with a reason. Only out-of-memory
+ * is an error.
  */
 #ifndef GOPSY_RT_DEFERS_H
 #define GOPSY_RT_DEFERS_H

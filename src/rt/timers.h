@@ -6,12 +6,13 @@
  *     an entry is: timerWaiting (pending), timerModifiedEarlier/Later (pending at timer.nextwhen,
  *     possibly out of heap order), timerRunning/Modifying/Moving (brief, pending), timerDeleted /
  *     Removing / Removed (stopped, lingering until cleantimers/adjusttimers remove them), and
- *     timerNoStatus (not in a heap). Every timer of the process is in some P's heap.
+ *     timerNoStatus (not in a heap). Every pending timer of the process is in some P's heap.
  *   - Go 1.23+: p.timers is a `timers` struct {mu, heap []timerWhen{timer, when}, len, zombies, ...},
  *     still a 4-ary heap (timerHeapN). timer.state has bits timerHeaped, timerModified (timer.when
  *     is authoritative, heap[i].when stale) and timerZombie (stopped, or a channel timer nobody
- *     waits on any more, still in the heap until cleanHead/adjust drop it): pending = heaped and
- *     not a zombie (timer.stop, unblockTimerChan). A channel timer (timer.isChan: NewTimer, After,
+ *     waits on any more, still in the heap until cleanHead drops it from the head or the end of
+ *     the array, or adjust from anywhere): pending = heaped, not a zombie (timer.stop,
+ *     unblockTimerChan) and when > 0. A channel timer (timer.isChan: NewTimer, After,
  *     Tick, NewTicker) is put in a heap only while a goroutine blocks on its channel
  *     (timer.needsAdd: !isChan || blocked > 0), so idle channel timers are in no heap and not in
  *     this list. That holds when the time package hands channel timers to the runtime
@@ -20,9 +21,10 @@
  *     are heaped like any timer).
  *   - Go 1.24+ testing/synctest bubbles keep their own `timers` (synctestBubble.timers; 1.24's
  *     synctestGroup), on the bubble's fake clock (bubble.now): a timer created inside a bubble
- *     (timer.isFake) goes there (timer.maybeAdd: ts = &bubble.timers), is always heaped while it
- *     is set, and its when is fake time. The bubbles are found from the goroutines (g.bubble,
- *     1.24 g.syncGroup) and listed with their id and now; their timers have p_id -1.
+ *     (timer.isFake) goes there (timer.maybeAdd: ts = &bubble.timers) and its when is fake time
+ *     (in 1.24 even an idle channel timer of a bubble is heaped: needsAdd's isFake). The bubbles
+ *     are found from the goroutines (g.bubble, 1.24 g.syncGroup) and listed with their id and
+ *     now; their timers have p_id -1.
  *
  * What each timer is for comes from its callback: timer.f is a func value (*funcval), its code
  * pointer is named with the pclntab (stripped binaries too), and arg (an eface) is interpreted by
