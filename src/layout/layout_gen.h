@@ -233,6 +233,8 @@ enum gp_lfield {
 	GP_L_SIZEOF_SYNCTESTBUBBLE,
 	GP_L_SYNCTESTBUBBLE_ID,              /* id */
 	GP_L_SYNCTESTBUBBLE_ROOT,            /* root */
+	GP_L_SYNCTESTBUBBLE_TIMERS,          /* timers */
+	GP_L_SYNCTESTBUBBLE_NOW,             /* now */
 	/* runtime.coro */
 	GP_L_SIZEOF_CORO,
 	GP_L_CORO_GP,                        /* gp */
