@@ -8,7 +8,40 @@
 #include "render/tb_model.h"
 #include "render/traceback.h"
 #include "rt/prefetch.h"
+#include "session/frames.h"
+#include "unwind/threadstack.h"
 #include "unwind/gstart.h"
+
+/* The goroutine's pending defers, kept when it has any. */
+static struct gp_err *defers_of(struct gp_report *r, const struct gp_g *g, struct gp_arena *scratch)
+{
+	struct gp_defers d;
+	gp_arena_reset(scratch); /* the goroutine's frames are needed only for the matching */
+	struct gp_err *err = gp_session_defers(r->s, g, scratch, &d, NULL);
+	if (err)
+		return err;
+	if (d.n) {
+		struct gp_defer *keep = gp_arena_calloc(r->a, d.n, sizeof(*keep));
+		if (!keep)
+			return &gp_err_nomem;
+		memcpy(keep, d.d, d.n * sizeof(*keep));
+		d.d = keep;
+	}
+	if (d.problem)
+		d.problem = gp_arena_strdup(r->a, d.problem);
+	if (d.problem && !r->defers_problem)
+		r->defers_problem = d.problem;
+	if (!d.n)
+		return NULL;
+	void *v = r->defers;
+	if (!gp_arena_grow(r->a, &v, r->ndefers, &r->cap_defers, sizeof(*r->defers), 16))
+		return &gp_err_nomem;
+	r->defers = v;
+	r->defers[r->ndefers].goid = g->goid;
+	r->defers[r->ndefers++].d = d;
+	r->defer_count += d.n;
+	return NULL;
+}
 
 /* One pass over allgs: stack use, stack buckets (GOTRACEBACK=all view: user goroutines, user
  * frames), what could not be read. */
@@ -16,8 +49,9 @@ static struct gp_err *goroutine_pass(struct gp_report *r)
 {
 	struct gp_session *s = r->s;
 	const struct gp_rt *rt = &s->rt;
-	struct gp_arena scratch;
+	struct gp_arena scratch, dscratch;
 	gp_arena_init(&scratch);
+	gp_arena_init(&dscratch);
 	struct gp_tb_model m = {.scratch = &scratch};
 	struct gp_tb_sink sink;
 	gp_tb_model_sink(&sink, &m);
@@ -51,24 +85,40 @@ static struct gp_err *goroutine_pass(struct gp_report *r)
 		if (gp_g_is_system(rt, &g))
 			continue;
 		r->user_goroutines++;
+		if ((err = defers_of(r, &g, &dscratch)))
+			break;
 		gp_arena_reset(&scratch);
 		int64_t now = gp_g_has_wait_time(rt, &g) ? gp_session_now(s)->ns : 0;
-		gp_tb_model_begin(&m, rt, &g, now, !has_stack);
+		/* A running goroutine: its stack from its thread (threadstack.h), beyond the runtime's
+		 * dump; the goroutine at fault from where the runtime's own traceback started. */
+		struct gp_thread_start ts;
+		const char *why;
+		const struct gp_death_m *pm = &gp_session_death(s)->printer;
+		int from_death = !has_stack && pm->has_start && pm->gp == g.addr;
+		int from_thread = !has_stack && !from_death && gp_running_start(rt, &s->cache, &g, &ts, &why) == 0;
+		gp_tb_model_begin(&m, rt, &g, now, !has_stack && !from_death && !from_thread);
 		struct gp_tb_start st;
 		memset(&st, 0, sizeof(st));
 		gp_tb_start_for_g(&st, &g, 1);
-		if (has_stack) {
-			st.at = at;
-			gp_tb_print_frames(&tb, &st);
+		if (from_death) {
+			st.at = pm->start;
+			gp_g_unwind_start_at(rt, &g, &st.at);
+		} else if (from_thread) {
+			st.at = (struct gp_ustart){ts.pc, ts.sp, 0, ts.trap};
 		} else {
-			gp_tb_print_created_by(&tb, &st);
+			st.at = at;
 		}
+		if (has_stack || from_death || from_thread)
+			gp_tb_print_frames(&tb, &st);
+		else
+			gp_tb_print_created_by(&tb, &st);
 		if (m.oom)
 			err = &gp_err_nomem;
 		else
 			err = gp_buckets_add(&r->buckets, &m.g);
 	}
 	gp_arena_deinit(&scratch);
+	gp_arena_deinit(&dscratch);
 	return err;
 }
 
@@ -96,6 +146,9 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 	gp_backlog_read(&s->rt, &r->backlog);
 	if ((err = gp_waits_read(&s->rt, &s->cache, a, &r->waits)))
 		return err;
+	if ((err = gp_timers_read(&s->rt, r->sched, a, &r->timers)) ||
+	    (err = gp_timers_group(&r->timers, a, &r->timer_groups, &r->ntimer_groups)))
+		return err;
 	if (r->cause.in_cgo || (r->cause.has_signal && r->cause.kind == GP_CAUSE_SIGNAL && r->cause.fault_addr_valid)) {
 		if ((err = gp_cgocrash_read(s, GP_REPORT_MAX_CFRAMES, GP_REPORT_MAX_GOFRAMES, &r->cgo)))
 			return err;
@@ -109,6 +162,8 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 	gp_completeness_note(c, gp_session_death(s)->problem);
 	gp_completeness_note(c, r->cause.problem);
 	gp_completeness_note(c, r->waits.problem);
+	gp_completeness_note(c, r->timers.problem);
+	gp_completeness_note(c, r->defers_problem);
 	if (r->has_cgo)
 		gp_completeness_note(c, r->cgo.problem);
 	if (!r->now->ns)

@@ -18,7 +18,9 @@
 #include "analyze/stackuse.h"
 #include "analyze/summary.h"
 #include "rt/backlog.h"
+#include "rt/defers.h"
 #include "rt/sched.h"
+#include "rt/timers.h"
 #include "rt/waits.h"
 #include "session/cgocrash.h"
 #include "session/session.h"
@@ -41,6 +43,18 @@ struct gp_report {
 	struct gp_waits waits;      /* what blocked goroutines wait on (rt/waits.h) */
 	int has_cgo;                /* the crash is in C code: cgo is its C and Go frames */
 	struct gp_cgocrash cgo;
+	struct gp_timers timers;    /* pending timers of every P (rt/timers.h) */
+	struct gp_timer_group *timer_groups;
+	size_t ntimer_groups;
+	/* pending defers (rt/defers.h): per goroutine that has any, and grouped by (deferring function,
+	 * deferred function) */
+	struct gp_report_defers {
+		uint64_t goid;
+		struct gp_defers d;
+	} *defers;
+	size_t ndefers, cap_defers;
+	uint64_t defer_count;
+	const char *defers_problem;
 };
 
 enum { GP_REPORT_MAX_CFRAMES = 64, GP_REPORT_MAX_GOFRAMES = 64 };

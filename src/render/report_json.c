@@ -347,6 +347,90 @@ static void cgo_json(struct gp_json *j, const struct gp_report *r)
 	gp_json_obj_end(j);
 }
 
+static void timers_json(struct gp_json *j, const struct gp_report *r)
+{
+	const struct gp_timers *t = &r->timers;
+	gp_json_key(j, "timers");
+	gp_json_obj_begin(j);
+	gp_json_kint(j, "pending", (int64_t)t->npending);
+	gp_json_kint(j, "heaps", (int64_t)t->nheaps);
+	gp_json_kstr(j, "problem", t->problem);
+	gp_json_kstr(j, "note", t->note);
+	gp_json_key(j, "groups");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < r->ntimer_groups; i++) {
+		const struct gp_timer_group *g = &r->timer_groups[i];
+		gp_json_obj_begin(j);
+		gp_json_kstr(j, "kind", gp_timer_kind_name(g->kind));
+		gp_json_kstr(j, "callback", g->func);
+		gp_json_kstr(j, "user_func", g->user_func);
+		gp_json_kint(j, "count", (int64_t)g->count);
+		gp_json_kint(j, "when_min", g->when_min);
+		gp_json_kint(j, "when_max", g->when_max);
+		if (g->period >= 0)
+			gp_json_kint(j, "period", g->period);
+		else
+			gp_json_kstr(j, "period", NULL);
+		if (g->ndeadlines) {
+			gp_json_kint(j, "deadline_min_unix", g->dl_min_sec);
+			gp_json_kint(j, "deadline_max_unix", g->dl_max_sec);
+		}
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_key(j, "list");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < t->n; i++) {
+		const struct gp_timer *tm = &t->t[i];
+		if (!tm->pending)
+			continue;
+		gp_json_obj_begin(j);
+		gp_json_khex(j, "addr", tm->addr);
+		gp_json_kint(j, "p", tm->p_id);
+		gp_json_kstr(j, "kind", gp_timer_kind_name(tm->kind));
+		gp_json_kstr(j, "callback", tm->func);
+		gp_json_kint(j, "when", tm->when);
+		gp_json_kint(j, "period", tm->period);
+		if (tm->kind == GP_TIMER_SLEEP)
+			gp_json_kint(j, "goroutine", (int64_t)tm->goid);
+		if (tm->user_func)
+			gp_json_kstr(j, "user_func", tm->user_func);
+		if (tm->has_deadline)
+			gp_json_kint(j, "deadline_unix", tm->deadline_sec);
+		gp_json_kstr(j, "problem", tm->problem);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+	gp_json_obj_end(j);
+}
+
+static void defers_json(struct gp_json *j, const struct gp_report *r)
+{
+	gp_json_key(j, "defers");
+	gp_json_arr_begin(j);
+	for (size_t i = 0; i < r->ndefers; i++) {
+		const struct gp_report_defers *rd = &r->defers[i];
+		gp_json_obj_begin(j);
+		gp_json_kint(j, "goroutine", (int64_t)rd->goid);
+		gp_json_key(j, "pending");
+		gp_json_arr_begin(j);
+		for (size_t k = 0; k < rd->d.n; k++) {
+			const struct gp_defer *d = &rd->d.d[k];
+			gp_json_obj_begin(j);
+			gp_json_kstr(j, "func", d->func);
+			gp_json_kstr(j, "kind", gp_defer_kind_name(d->kind));
+			gp_json_kstr(j, "frame_func", d->frame_func);
+			gp_json_kint(j, "frame", d->frame);
+			gp_json_kbool(j, "started", d->started);
+			gp_json_obj_end(j);
+		}
+		gp_json_arr_end(j);
+		gp_json_kstr(j, "problem", rd->d.problem);
+		gp_json_obj_end(j);
+	}
+	gp_json_arr_end(j);
+}
+
 void gp_report_print_json(FILE *out, const struct gp_report *r)
 {
 	const struct gp_session *s = r->s;
@@ -366,6 +450,8 @@ void gp_report_print_json(FILE *out, const struct gp_report *r)
 	cgo_json(&j, r);
 	buckets_json(&j, r);
 	waits_json(&j, &r->waits);
+	timers_json(&j, r);
+	defers_json(&j, r);
 	gp_json_sched(&j, &s->rt, r->sched);
 	stacks_json(&j, &r->stacks);
 	core_json(&j, &r->completeness);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rt/sched.h"
 
@@ -333,6 +334,108 @@ static void cframes_text(struct out *o, const struct gp_report *r)
 		para(o, "  - ", g->c.problems[i]);
 }
 
+/* A duration in seconds as "59m58s", "2h3m", "850ms". */
+static void dur_text(char *buf, size_t cap, int64_t ns)
+{
+	const char *sign = ns < 0 ? "-" : "";
+	uint64_t a = ns < 0 ? (uint64_t)-ns : (uint64_t)ns, s = a / 1000000000;
+	if (s == 0)
+		snprintf(buf, cap, "%s%" PRIu64 "ms", sign, a / 1000000);
+	else if (s < 60)
+		snprintf(buf, cap, "%s%" PRIu64 "s", sign, s);
+	else if (s < 3600)
+		snprintf(buf, cap, "%s%" PRIu64 "m%" PRIu64 "s", sign, s / 60, s % 60);
+	else
+		snprintf(buf, cap, "%s%" PRIu64 "h%" PRIu64 "m", sign, s / 3600, s % 3600 / 60);
+}
+
+static void utc_text(char *buf, size_t cap, int64_t sec)
+{
+	time_t t = (time_t)sec;
+	struct tm tm;
+	if (gmtime_r(&t, &tm))
+		strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	else
+		snprintf(buf, cap, "%" PRId64, sec);
+}
+
+static void timers_text(struct out *o, const struct gp_report *r)
+{
+	const struct gp_timers *t = &r->timers;
+	char det[128];
+	snprintf(det, sizeof(det), "%zu pending in %zu heaps%s", t->npending, t->nheaps,
+		 t->nbubbles ? " (and synctest bubbles)" : "");
+	heading(o, "TIMERS", det);
+	if (!t->npending && !t->problem && !t->note)
+		return;
+	int64_t now = r->now->ns;
+	fputs("  count  kind       fires in         callback\n", o->f);
+	for (size_t i = 0; i < r->ntimer_groups && i < MAX_BUCKETS; i++) {
+		const struct gp_timer_group *g = &r->timer_groups[i];
+		char fires[64] = "?", a[24], b[24], what[256];
+		if (now) {
+			dur_text(a, sizeof(a), g->when_min - now);
+			dur_text(b, sizeof(b), g->when_max - now);
+			if (!strcmp(a, b))
+				snprintf(fires, sizeof(fires), "%s", a);
+			else
+				snprintf(fires, sizeof(fires), "%s..%s", a, b);
+		}
+		size_t n = (size_t)snprintf(what, sizeof(what), "%s", g->user_func && *g->user_func ? g->user_func : g->func);
+		if (g->period > 0 && n < sizeof(what)) {
+			char p[24];
+			dur_text(p, sizeof(p), g->period);
+			n += (size_t)snprintf(what + n, sizeof(what) - n, ", every %s", p);
+		}
+		char cw[128];
+		cut(cw, sizeof(cw), what, 80 - 34);
+		fprintf(o->f, "  %5zu  %-10s %-16s %s\n", g->count, gp_timer_kind_name(g->kind), fires, cw);
+		if (g->ndeadlines) {
+			utc_text(a, sizeof(a), g->dl_min_sec);
+			utc_text(b, sizeof(b), g->dl_max_sec);
+			fprintf(o->f, "%37sdeadline%s %s%s%s\n", "", strcmp(a, b) ? "s" : "", a, strcmp(a, b) ? ".." : "",
+				strcmp(a, b) ? b : "");
+		}
+	}
+	if (r->ntimer_groups > MAX_BUCKETS)
+		fprintf(o->f, "  ... %zu more groups (gopsy report --json lists them all)\n", r->ntimer_groups - MAX_BUCKETS);
+	if (t->note)
+		para(o, "  note: ", t->note);
+	if (!now)
+		fputs("  (no clock estimate in the core: \"fires in\" is unknown)\n", o->f);
+}
+
+static void defers_text(struct out *o, const struct gp_report *r)
+{
+	if (!r->ndefers)
+		return;
+	char det[96];
+	snprintf(det, sizeof(det), "%" PRIu64 " pending in %zu goroutines", r->defer_count, r->ndefers);
+	heading(o, "DEFERS", det);
+	/* the goroutine at fault first, then the others (at most a screenful) */
+	size_t shown = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < r->ndefers && shown < MAX_BUCKETS; i++) {
+			const struct gp_report_defers *rd = &r->defers[i];
+			if ((pass == 0) != (rd->goid == r->cause.goid))
+				continue;
+			shown++;
+			fprintf(o->f, "  goroutine %" PRIu64 "%s:\n", rd->goid, rd->goid == r->cause.goid ? " (at fault)" : "");
+			for (size_t k = 0; k < rd->d.n && k < 8; k++) {
+				const struct gp_defer *d = &rd->d.d[k];
+				char fn[64], in[64];
+				cut(fn, sizeof(fn), *d->func ? d->func : "?", 38);
+				cut(in, sizeof(in), d->frame_func ? d->frame_func : "?", 26);
+				fprintf(o->f, "    %-38s %-5s in %s\n", fn, gp_defer_kind_name(d->kind), in);
+			}
+			if (rd->d.n > 8)
+				fprintf(o->f, "    ... %zu more\n", rd->d.n - 8);
+		}
+	}
+	if (r->ndefers > shown)
+		fprintf(o->f, "  ... %zu more goroutines with defers (gopsy report --json lists them all)\n", r->ndefers - shown);
+}
+
 static void sched_text(struct out *o, const struct gp_report *r)
 {
 	const struct gp_sched *s = r->sched;
@@ -503,8 +606,10 @@ void gp_report_print_text(FILE *f, const struct gp_report *r, int color)
 	cause_text(&o, r);
 	where_text(&o, r);
 	cframes_text(&o, r);
+	defers_text(&o, r);
 	stuck_text(&o, r);
 	objects_text(&o, r);
+	timers_text(&o, r);
 	sched_text(&o, r);
 	stacks_text(&o, r);
 	core_text(&o, r);

@@ -16,7 +16,11 @@ check "--help" 0 out '^usage: gopsy <command>' -- "$g" --help
 check "--version" 0 out '^gopsy [0-9]+\.[0-9]+\.[0-9]+$' -- "$g" --version
 check "no arguments" 2 err '^usage: gopsy' -- "$g"
 check "unknown command" 2 err "unknown command 'frobnicate'" -- "$g" frobnicate
-check "planned command" 1 err "'report' is not implemented" -- "$g" report core
+check "planned command" 1 err "'gcore' is not implemented" -- "$g" gcore 1
+check "report missing core" 1 err '^gopsy: cannot open core /nonexistent/core: No such file or directory$' -- "$g" report /nonexistent/core
+check "report no core" 2 err 'usage: gopsy report' -- "$g" report
+check "report bad option" 2 err 'usage: gopsy report' -- "$g" report --bogus core
+check "report garbage core" 1 err '^gopsy: ' -- "$g" report /dev/null
 check "demo bad option" 2 err 'usage: gopsy demo' -- "$g" demo --bogus
 # gopsy parse: garbage, nothing, a missing file, bad options; a tiny dump from standard input
 check "parse garbage" 1 err '^gopsy: no goroutine dump found in standard input \(3 lines read\)$' -- \
