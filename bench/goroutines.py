@@ -6,8 +6,9 @@ The scale fixture (tests/fixtures/scale) is built with Go 1.26 and started with 
 core (cached between runs). Both tools read that core from the page cache:
     gopsy goroutines --traceback=crash CORE
     dlv core BIN CORE  with the commands  goroutines -t / exit
-Reported: wall time (gopsy: the median of 5 runs) and peak RSS of each (os.wait4), both writing
-to /dev/null, and the ratios. gopsy's output is also checked
+Reported: wall time (gopsy: the median of 5 runs) and peak RSS of each (GNU time), both writing
+to /dev/null, and the ratios; `gopsy report` on the same core, its runs interleaved with gopsy
+goroutines', and its time as a ratio of theirs (target: at most 2). gopsy's output is also checked
 against the runtime's own dump of the same moment: same number of goroutines.
 Usage: bench/goroutines.py [--gopsy build/gopsy] [--n 100000] [--no-delve]"""
 import argparse
@@ -16,6 +17,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,18 +31,18 @@ VERSION = "1.26"
 
 
 def measure(cmd, stdin_text=None, stdout=subprocess.DEVNULL):
-    """(wall seconds, peak RSS MiB, exit status) of cmd."""
-    t0 = time.monotonic()
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL, stdout=stdout,
-                         stderr=subprocess.PIPE)
-    if stdin_text:
-        p.stdin.write(stdin_text.encode())
-        p.stdin.close()
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read().decode(errors="replace")
-    return wall, ru.ru_maxrss / 1024.0, p.returncode, err
+    """(wall seconds, peak RSS MiB, exit status, stderr) of cmd. Peak RSS from GNU time
+    (/usr/bin/time, scripts/install-deps): os.wait4's ru_maxrss of a child spawned from Python
+    includes the Python process's own RSS (vfork, then exec)."""
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t0 = time.monotonic()
+        p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", rss.name, *cmd],
+                             stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL, stdout=stdout,
+                             stderr=subprocess.PIPE)
+        _, err = p.communicate(stdin_text.encode() if stdin_text else None)
+        wall = time.monotonic() - t0
+        kib = rss.read().strip().splitlines()
+    return wall, int(kib[-1]) / 1024.0 if kib else float("nan"), p.returncode, err.decode(errors="replace")
 
 
 def make_core(binary: Path, n: int) -> tuple:
@@ -102,15 +104,24 @@ def main() -> int:
         want = sum(1 for l in open(dump, errors="replace") if re.match(r"goroutine [1-9]\d* .*\]:$", l.rstrip()))
         # Timed with output to /dev/null, like delve's: the median of 5 runs (a run is short
         # enough for a busy machine to move it by 50%); then once more into a file for the check.
-        runs = []
+        # gopsy report is timed paired with gopsy goroutines (interleaved runs: the target is a ratio)
+        runs, rruns = [], []
         for _ in range(5):
             gw, gm, grc, gerr = measure([a.gopsy, "goroutines", "--traceback=crash", str(core)])
             if grc != 0:
                 print(f"bench: gopsy failed ({grc}): {gerr}")
                 return 1
             runs.append((gw, gm))
+            rw, rm, rrc, rerr = measure([a.gopsy, "report", str(core)])
+            if rrc != 0:
+                print(f"bench: gopsy report failed ({rrc}): {rerr}")
+                return 1
+            rruns.append((rw, rm))
         gw, gm = sorted(runs)[len(runs) // 2][0], max(m for _, m in runs)
-        print(f"bench: N={n}: gopsy runs {', '.join(f'{w:.3f}' for w, _ in runs)} s", flush=True)
+        rw, rm = sorted(rruns)[len(rruns) // 2][0], max(m for _, m in rruns)
+        print(f"bench: N={n}: gopsy goroutines runs {', '.join(f'{w:.3f}' for w, _ in runs)} s", flush=True)
+        print(f"bench: N={n}: gopsy report runs {', '.join(f'{w:.3f}' for w, _ in rruns)} s "
+              f"(median {rw:.3f} s, {rw / gw:.2f}x goroutines, peak RSS {rm:.0f} MiB)", flush=True)
         outp = core.parent / "gopsy.txt"
         with open(outp, "wb") as f:
             measure([a.gopsy, "goroutines", "--traceback=crash", str(core)], stdout=f)
@@ -118,7 +129,8 @@ def main() -> int:
         outp.unlink()
         print(f"bench: N={n}: gopsy {gw:.3f}s {gm:.0f} MiB, {got} goroutines (runtime's dump: {want} blocks, "
               f"with goroutines printed twice by other Ms)", flush=True)
-        row = {"n": n, "gopsy_s": gw, "gopsy_mib": gm, "core_mib": core.stat().st_size / 2**20}
+        row = {"n": n, "gopsy_s": gw, "gopsy_mib": gm, "core_mib": core.stat().st_size / 2**20,
+               "report_s": rw, "report_mib": rm}
         if not a.no_delve:
             dw, dm, drc, derr = measure([dlv, "core", "--allow-non-terminal-interactive", str(binary), str(core)],
                                         stdin_text="goroutines -t\nexit\n")
@@ -132,6 +144,11 @@ def main() -> int:
     for r in rows:
         d = f"{r['dlv_s']:.2f} | {r['dlv_mib']:.0f} | {r['dlv_s'] / r['gopsy_s']:.0f}×" if "dlv_s" in r else "– | – | –"
         print(f"| {r['n']} | {r['core_mib']:.0f} | {r['gopsy_s']:.3f} | {r['gopsy_mib']:.0f} | {d} |")
+    print("\n| goroutines | gopsy goroutines s | gopsy report s | report / goroutines | report peak RSS MiB |")
+    print("|---:|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['n']} | {r['gopsy_s']:.3f} | {r['report_s']:.3f} | {r['report_s'] / r['gopsy_s']:.2f} | "
+              f"{r['report_mib']:.0f} |")
     return 0
 
 

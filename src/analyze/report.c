@@ -144,6 +144,15 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 	if ((err = gp_summarize(&r->buckets, a, &r->summary)))
 		return err;
 	gp_backlog_read(&s->rt, &r->backlog);
+	r->gcphase = -1;
+	uint64_t gcp;
+	struct gp_err *e = gp_exe_symbol(s->bin->exe, "runtime.gcphase", &gcp, NULL);
+	uint32_t phase = 0;
+	if (!e)
+		e = gp_target_read(&s->t, gcp + s->t.bias, &phase, 4);
+	if (!e && phase <= 2)
+		r->gcphase = (int)phase;
+	gp_err_free(e);
 	if ((err = gp_waits_read(&s->rt, &s->cache, a, &r->waits)))
 		return err;
 	if ((err = gp_timers_read(&s->rt, r->sched, a, &r->timers)) ||

@@ -40,6 +40,8 @@ struct gp_report {
 	struct gp_completeness completeness;
 	struct gp_backlog backlog;
 	const struct gp_now *now;
+	int gcphase;                /* runtime.gcphase: 0 off (sweeping or idle), 1 mark, 2 mark termination;
+	                             * -1 unknown (no symbols: a stripped binary) */
 	struct gp_waits waits;      /* what blocked goroutines wait on (rt/waits.h) */
 	int has_cgo;                /* the crash is in C code: cgo is its C and Go frames */
 	struct gp_cgocrash cgo;

@@ -453,6 +453,10 @@ void gp_report_print_json(FILE *out, const struct gp_report *r)
 	timers_json(&j, r);
 	defers_json(&j, r);
 	gp_json_sched(&j, &s->rt, r->sched);
+	if (r->gcphase >= 0)
+		gp_json_kint(&j, "gcphase", r->gcphase);
+	else
+		gp_json_kstr(&j, "gcphase", NULL);
 	stacks_json(&j, &r->stacks);
 	core_json(&j, &r->completeness);
 	gp_json_key(&j, "backlog");

@@ -451,9 +451,11 @@ static void sched_text(struct out *o, const struct gp_report *r)
 	heading(o, "SCHEDULER", det);
 	if (s->s.present) {
 		char line[256];
+		static const char *const phases[] = {"off", "mark", "mark termination"};
 		snprintf(line, sizeof(line), "global run queue %" PRId64 ", idle Ps %" PRId64 ", spinning Ms %" PRId64
-					     ", idle Ms %" PRId64 "%s",
+					     ", idle Ms %" PRId64 ", GC %s%s",
 			 s->s.runqsize, s->s.npidle, s->s.nmspinning, s->s.nmidle,
+			 r->gcphase >= 0 ? phases[r->gcphase] : "phase unknown (no symbols)",
 			 s->s.gcwaiting <= 0                               ? ""
 			 : gp_session_death(r->s)->kind != GP_DEATH_UNKNOWN ? ", world frozen by the crash (freezetheworld)"
 									     : ", stopping the world (gcwaiting)");
@@ -491,7 +493,7 @@ static void sched_text(struct out *o, const struct gp_report *r)
 		fprintf(o->f, "  ... %zu more Ms\n", s->nms - MAX_MS);
 	if (s->ms_problem)
 		fprintf(o->f, "  (Ms: %s)\n", s->ms_problem);
-	fputs("  P    status   M     run queue  runnext\n", o->f);
+	fputs("  P    status   M     run queue  runnext  timers\n", o->f);
 	for (size_t i = 0; i < s->nps && i < MAX_MS; i++) {
 		const struct gp_p *p = &s->ps[i];
 		char m[24] = "-", next[24] = "-";
@@ -499,8 +501,11 @@ static void sched_text(struct out *o, const struct gp_report *r)
 			snprintf(m, sizeof(m), "%" PRId64, p->m_id);
 		if (p->runnext_goid >= 0)
 			snprintf(next, sizeof(next), "g%" PRId64, p->runnext_goid);
-		fprintf(o->f, "  %-4d %-8s %-5s %-10u %s\n", p->id, gp_p_status_name(r->s->l, p->status), m,
-			p->runqtail - p->runqhead, next);
+		size_t nt = 0;
+		for (size_t k = 0; k < r->timers.n; k++)
+			nt += r->timers.t[k].pending && r->timers.t[k].p_id == p->id;
+		fprintf(o->f, "  %-4d %-8s %-5s %-10u %-8s %zu\n", p->id, gp_p_status_name(r->s->l, p->status), m,
+			p->runqtail - p->runqhead, next, nt);
 	}
 	if (s->nps > MAX_MS)
 		fprintf(o->f, "  ... %zu more Ps\n", s->nps - MAX_MS);

@@ -65,11 +65,43 @@ def vkey_of(dump) -> tuple:
     return getattr(dump, "_version", (1, 99))
 
 
-def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump, exps: list) -> list:
+def printpanics(panics: list, v: tuple) -> str:
+    """runtime.printpanics over the report's chain (oldest first): a tab before every panic after
+    the first unless the one before was a Goexit; Go 1.25+ stop at one re-raised with its own
+    value; the recovered / repanicked marks of each version."""
+    out = ""
+    for i, p in enumerate(panics):
+        if i:
+            prev = panics[i - 1]
+            if v >= (1, 25) and prev["repanicked"]:
+                break
+            if not prev["goexit"]:
+                out += "\t"
+        if p["goexit"]:
+            continue
+        rep = p["repanicked"] if v == (1, 25) else (p["recovered"] and p["repanicked"])
+        mark = " [recovered, repanicked]" if v >= (1, 25) and rep else " [recovered]" if p["recovered"] else ""
+        out += "panic: " + p["value"] + mark + "\n"
+    return out
+
+
+def runtime_panic_text(text: str) -> str:
+    """The runtime's printpanics output: its stderr up to the "[signal" line or the blank line
+    before the first goroutine, schedtrace lines left out."""
+    end = len(text)
+    for marker in ("\n[signal ", "\n\ngoroutine "):
+        k = text.find(marker)
+        if k >= 0:
+            end = min(end, k + 1)
+    return "".join(l for l in text[:end].splitlines(keepends=True) if not gotrace.RE_SCHEDTRACE.match(l))
+
+
+def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump, exps: list,
+          dump_text: str = "") -> list:
     fails = []
     c = doc["cause"]
     crash = {f[1]: f[2] for f in facts.of_kind(fx, "crash")}
-    mode = cell.args[0] if cell.args and cell.fixture in ("states", "cgocrash") else (
+    mode = "panicvals" if cell.fixture == "panicvals" else cell.args[0] if cell.args and cell.fixture in ("states", "cgocrash") else (
         cell.args[1] if cell.fixture == "scale" and len(cell.args) > 1 else "deadlock" if cell.fixture == "deadlock"
         else "sigquit")
     if cell.trigger == "sigquit":
@@ -97,6 +129,11 @@ def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump
         got = [(p["value"], p["recovered"]) for p in c["panics"] if not p["goexit"]]
         want("panic chain (value, recovered), oldest first", exp, got)
         want("panicking goroutine", int(f.get("goroutine", -1)), c["goroutine"])
+    elif mode == "panicvals":
+        want("cause.kind", "panic", c["kind"])
+        f = crash.get("panic", {})
+        want("panicking goroutine", int(f.get("goroutine", -1)), c["goroutine"])
+        want("values in the chain", int(f.get("values", -1)), sum(1 for p in c["panics"] if not p["goexit"]))
     elif mode == "throw":
         f = crash.get("throw", {})
         want("cause.kind", "fatal error", c["kind"])
@@ -134,7 +171,11 @@ def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump
         else:
             want("cause.kind", "fatal error", c["kind"])
             want("fatal error message", "unexpected signal during runtime execution", c["message"])
-    if first is not None and mode in ("nil", "panic", "throw"):
+    if mode in ("nil", "panic", "panicvals"):
+        # the chain printpanics would print from the report's values, against the runtime's own
+        want("the panic chain as printpanics prints it", runtime_panic_text(dump_text),
+             printpanics(c["panics"], vkey(version)))
+    if first is not None and mode in ("nil", "panic", "throw", "panicvals"):
         want("goroutine the runtime printed first", first.goid, c["goroutine"])
     # the objects goroutines wait on: every one the fixture names is in the report, of its kind
     kinds = {"chan": "chan", "mutex": "sync.Mutex", "rwmutex": "sync.RWMutex", "waitgroup": "sync.WaitGroup",
@@ -143,6 +184,23 @@ def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump
     for kind, name, kv in fx:
         if kind in kinds and "addr" in kv and (kinds[kind], int(kv["addr"], 16)) not in objs:
             fails.append(f"{kind} {name} at {kv['addr']}: not among the report's wait objects")
+    # timers: the context deadlines the fixture started (WithTimeout, never cancelled) and its
+    # sleep and AfterFunc, in the report's groups
+    tf = {name: kv for kind, name, kv in fx if kind == "timers"} if cell.fixture == "states" else {}
+    groups = doc["timers"]["groups"]
+    for name, kind in (("context", "context"), ("sleep", "sleep"), ("afterfunc", "afterfunc")):
+        if name in tf:
+            got = sum(g["count"] for g in groups if g["kind"] == kind)
+            want(f"pending {kind} timers", int(tf[name]["n"]), got)
+    if "context" in tf and tf["context"].get("deadline_min"):
+        dl = [g for g in groups if g["kind"] == "context" and "deadline_min_unix" in g]
+        if dl:
+            lo, hi = float(tf["context"]["deadline_min"]), float(tf["context"]["deadline_max"])
+            if not (int(lo) <= dl[0]["deadline_min_unix"] <= dl[0]["deadline_max_unix"] <= int(hi) + 1):
+                fails.append(f"context deadlines {dl[0]['deadline_min_unix']}..{dl[0]['deadline_max_unix']} "
+                             f"outside the fixture's {lo}..{hi}")
+        else:
+            fails.append("the context timers have no decoded deadline")
     # a crash in C: the C frames start in the C function the fixture crashed in
     cf = {name: int(kv["addr"], 16) for kind, name, kv in fx if kind == "cfunc" and "addr" in kv}
     if mode == "crash" and cell.fixture == "cgocrash":
@@ -204,9 +262,10 @@ def main(argv: list) -> int:
             return 1
     doc = json.loads(js.stdout)
     fx = facts.load(scratch / "stdout")
-    dump = gotrace.parse((scratch / "stderr").read_text(errors="replace"))
+    dump_text = (scratch / "stderr").read_text(errors="replace")
+    dump = gotrace.parse(dump_text)
     exps = run.load_expectations(run.REPO / "tests" / "fixtures" / cell.fixture) if cell.expect_goroutines else []
-    fails = check(doc, tx.stdout.decode(errors="replace"), version, cell, fx, dump, exps)
+    fails = check(doc, tx.stdout.decode(errors="replace"), version, cell, fx, dump, exps, dump_text)
     for f in fails:
         print(f"reportcheck: {f}", file=sys.stderr)
     if fails:
