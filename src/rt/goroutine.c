@@ -6,7 +6,33 @@
 
 #include <string.h>
 
-/* fingRunning (bool, 1.19) or fingStatus & fingRunningFinalizer (later), when there are symbols. */
+/* In a stripped binary: the one global runtime.isSystemGoroutine reads, fingRunning (1.19: movzbl
+ * disp(%rip)) or fingStatus (1.21+: a 32-bit mov disp(%rip)); 0 unless exactly one target is found. */
+static uint64_t fing_by_code(const struct gp_rt *rt, int old)
+{
+	uint64_t entry, found = 0;
+	size_t n;
+	const unsigned char *c = gp_func_code(rt->b, "runtime.isSystemGoroutine", &entry, &n);
+	for (size_t k = 0; c && k + 7 <= n; k++) {
+		size_t len = 0, disp_at = 0;
+		if (old && c[k] == 0x0f && c[k + 1] == 0xb6 && (c[k + 2] & 0xc7) == 0x05)
+			len = 7, disp_at = 3;
+		else if (!old && c[k] == 0x8b && (c[k + 1] & 0xc7) == 0x05 && (k == 0 || (c[k - 1] & 0xf8) != 0x48))
+			len = 6, disp_at = 2;
+		if (!len)
+			continue;
+		int32_t disp;
+		memcpy(&disp, c + k + disp_at, 4);
+		uint64_t t = entry + k + len + (uint64_t)(int64_t)disp;
+		if (found && found != t)
+			return 0;
+		found = t;
+	}
+	return found;
+}
+
+/* fingRunning (bool, 1.19) or fingStatus & fingRunningFinalizer (later): by symbol, else from the
+ * code of runtime.isSystemGoroutine (validated: a plausible value). */
 static void read_fing(struct gp_rt *rt)
 {
 	uint64_t addr;
@@ -14,7 +40,8 @@ static void read_fing(struct gp_rt *rt)
 	struct gp_err *err = gp_exe_symbol(rt->b->exe, old ? "runtime.fingRunning" : "runtime.fingStatus", &addr, NULL);
 	if (err) {
 		gp_err_free(err);
-		return;
+		if (!(addr = fing_by_code(rt, old)))
+			return;
 	}
 	uint32_t v = 0;
 	err = gp_target_read(rt->t, addr + rt->t->bias, &v, old ? 1 : 4);
@@ -23,6 +50,8 @@ static void read_fing(struct gp_rt *rt)
 		return;
 	}
 	int64_t bit = gp_layout_const(rt->l, GP_K_FINGSTATUS_RUNNING_FINALIZER);
+	if ((old && (v & 0xff) > 1) || (!old && v > 0xf))
+		return; /* not a fingRunning / fingStatus value: the recipe found something else */
 	rt->fing_known = 1;
 	rt->fing_running = old ? (v & 0xff) != 0 : (bit != GP_K_ABSENT && (v & (uint32_t)bit) != 0);
 }
