@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# badinput.sh GOPSY — hostile and broken inputs to `gopsy goroutines`: a real core (one e2e cell, kept)
+# badinput.sh GOPSY — hostile and broken inputs to `gopsy goroutines` and `gopsy report`: a real core (one e2e cell, kept)
 # truncated at many points, the wrong executable (with and without --force), garbage. Each must end
 # in exit 0 (partial output allowed) or 1 with a message naming what is wrong — never a crash (signal,
 # sanitizer report) or a usage exit. Run from the ASan+UBSan build too (label "unit").
@@ -22,20 +22,27 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# run NAME EXPECT_RE ARGS... : exit must be 0 or 1; with exit 1, stderr must match EXPECT_RE.
+# run NAME EXPECT_RE ARGS... : `gopsy goroutines ARGS` and `gopsy report ARGS`: exit must be 0 or 1;
+# with exit 1, stderr must match EXPECT_RE. The goroutines run's stderr stays in $tmp/err.
 run() {
 	local name=$1 re=$2; shift 2
-	"$g" goroutines "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
-		bad "$name: exit $rc: $(tail -n 3 "$tmp/err")"
-	elif grep -q "ERROR: AddressSanitizer\|runtime error:" "$tmp/err"; then
-		bad "$name: sanitizer: $(grep -m1 "ERROR\|runtime error" "$tmp/err")"
-	elif [ $rc -eq 1 ] && ! grep -qE "$re" "$tmp/err"; then
-		bad "$name: exit 1 without the expected reason /$re/: $(tail -n 2 "$tmp/err")"
-	else
-		ok "$name (exit $rc, $(grep -c '^goroutine ' "$tmp/out") goroutines)"
-	fi
+	local cmd
+	for cmd in report goroutines; do
+		"$g" $cmd "$@" >"$tmp/out" 2>"$tmp/err"
+		local rc=$? what="$name" counted
+		[ $cmd = report ] && what="$name, report"
+		if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
+			bad "$what: exit $rc: $(tail -n 3 "$tmp/err")"
+		elif grep -q "ERROR: AddressSanitizer\|runtime error:" "$tmp/err"; then
+			bad "$what: sanitizer: $(grep -m1 "ERROR\|runtime error" "$tmp/err")"
+		elif [ $rc -eq 1 ] && ! grep -qE "$re" "$tmp/err"; then
+			bad "$what: exit 1 without the expected reason /$re/: $(tail -n 2 "$tmp/err")"
+		else
+			if [ $cmd = report ]; then counted="$(grep -c '^CAUSE OF DEATH\|"schema":"gopsy.report' "$tmp/out") reports"
+			else counted="$(grep -c '^goroutine ' "$tmp/out") goroutines"; fi
+			ok "$what (exit $rc, $counted)"
+		fi
+	done
 }
 
 run "intact core" "." --exe "$exe" "$core"
