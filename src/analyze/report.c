@@ -43,6 +43,27 @@ static struct gp_err *defers_of(struct gp_report *r, const struct gp_g *g, struc
 	return NULL;
 }
 
+/* Whether g can have pending defers: a _defer record, or one of its shown frames is a function
+ * with open-coded defers (FUNCDATA_OpenCodedDeferInfo). The runtime's own frames, hidden at
+ * GOTRACEBACK=all, are not looked at: their defers are the runtime's business. */
+static int may_have_defers(const struct gp_report *r, const struct gp_g *g, const struct gp_mg *mg)
+{
+	struct gp_session *s = r->s;
+	uint64_t first = 0;
+	gp_err_free(gp_target_u64(&s->t, g->addr + (uint64_t)gp_loff(s->l, GP_L_G__DEFER), &first));
+	if (first)
+		return 1;
+	for (size_t i = 0; i < mg->n_items; i++) {
+		const struct gp_mitem *it = &mg->items[i];
+		if (it->kind != GP_MI_FRAME || !it->pc)
+			continue;
+		const struct gp_pcframe *pf = gp_pccache_frame(&s->cache, it->pc - s->t.bias);
+		if (pf && gp_pclntab_funcdata(&s->bin->pcln, &pf->fn, GP_FUNCDATA_OPENCODEDDEFERINFO))
+			return 1;
+	}
+	return 0;
+}
+
 /* One pass over allgs: stack use, stack buckets (GOTRACEBACK=all view: user goroutines, user
  * frames), what could not be read. */
 static struct gp_err *goroutine_pass(struct gp_report *r)
@@ -73,8 +94,7 @@ static struct gp_err *goroutine_pass(struct gp_report *r)
 		}
 		if (gp_g_is_dead(rt, &g))
 			continue;
-		if ((i & 8191) == 8191)
-			gp_core_release_pages(s->core);
+		gp_target_release_every(&s->t, i);
 		r->goroutines++;
 		const char *status = gp_goroutine_status_text(rt, &g);
 		gp_stackuse_add(&r->stacks, rt, &g, status);
@@ -85,8 +105,7 @@ static struct gp_err *goroutine_pass(struct gp_report *r)
 		if (gp_g_is_system(rt, &g))
 			continue;
 		r->user_goroutines++;
-		if ((err = defers_of(r, &g, &dscratch)))
-			break;
+
 		gp_arena_reset(&scratch);
 		int64_t now = gp_g_has_wait_time(rt, &g) ? gp_session_now(s)->ns : 0;
 		/* A running goroutine: its stack from its thread (threadstack.h), beyond the runtime's
@@ -116,6 +135,8 @@ static struct gp_err *goroutine_pass(struct gp_report *r)
 			err = &gp_err_nomem;
 		else
 			err = gp_buckets_add(&r->buckets, &m.g);
+		if (!err && may_have_defers(r, &g, &m.g))
+			err = defers_of(r, &g, &dscratch);
 	}
 	gp_arena_deinit(&scratch);
 	gp_arena_deinit(&dscratch);
@@ -136,7 +157,6 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 		err = gp_buckets_init(&r->buckets, a);
 	if (err)
 		return err;
-	r->now = gp_session_now(s);
 	gp_stackuse_init(&r->stacks, &s->rt);
 	if ((err = goroutine_pass(r)))
 		return err;
@@ -175,7 +195,13 @@ struct gp_err *gp_report_build(struct gp_session *s, struct gp_arena *a, struct 
 	gp_completeness_note(c, r->defers_problem);
 	if (r->has_cgo)
 		gp_completeness_note(c, r->cgo.problem);
-	if (!r->now->ns)
+	/* The clock estimate is a pass over every goroutine: taken during the goroutine pass only
+	 * when one had a wait time (as gopsy goroutines does), else now only if timers need it. */
+	if (s->now_done || r->timers.npending)
+		r->now = gp_session_now(s);
+	else
+		r->now = &s->now; /* ns 0: not estimated */
+	if (s->now_done && !r->now->ns)
 		gp_completeness_note(c, s->now_problem);
 	return NULL;
 }

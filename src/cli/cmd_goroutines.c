@@ -245,8 +245,7 @@ int cmd_goroutines(int argc, char **argv)
 		}
 		if (gp_g_is_dead(rt, &g) || (o.level < 2 && gp_g_is_system(rt, &g)))
 			continue;
-		if ((i & 8191) == 8191)
-			gp_core_release_pages(ss->core); /* bounded RSS on cores with many goroutines */
+		gp_target_release_every(&ss->t, i); /* bounded RSS on cores with many goroutines */
 		json_one(rt, &c, &js, &g, gp_session_now(ss)->ns);
 	}
 	gp_json_arr_end(&j);

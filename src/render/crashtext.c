@@ -128,8 +128,7 @@ static void tracebackothers(struct ctx *c, uint64_t me, uint64_t curgp)
 			continue;
 		if (gp_g_is_dead(rt, &g) || (c->tb.level < 2 && gp_g_is_system(rt, &g)))
 			continue;
-		if ((i & 8191) == 8191)
-			gp_core_release_pages(c->s->core); /* bounded RSS on cores with many goroutines */
+		gp_target_release_every(&c->s->t, i); /* bounded RSS on cores with many goroutines */
 		tout_char(c->out, '\n');
 		struct gp_ustart u;
 		/* "running on other thread" unless it runs on the printing M (its stack is then the one

@@ -56,6 +56,7 @@ struct gp_err *gp_now_estimate(const struct gp_rt *rt, struct gp_arena *a, struc
 	int64_t scan = gp_layout_const(l, GP_K_GSTATUS_SCAN);
 	for (uint64_t i = 0; i < rt->allgs.s.len && size > 0; i++) {
 		uint64_t ga;
+		gp_target_release_every(rt->t, i);
 		if ((err = gp_rt_allg(rt, i, &ga))) {
 			gp_err_free(err);
 			continue;

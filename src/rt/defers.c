@@ -263,12 +263,17 @@ struct gp_err *gp_defers_read(const struct gp_rt *rt, struct gp_pccache *c, cons
 		out->problem = "g._defer is not in the core";
 		return NULL;
 	}
-	struct spidx *ix = GP_NEWN(a, struct spidx, nframes ? nframes : 1);
-	if (!ix)
+	/* frames by sp, for the records' frame_at (only when there are records) */
+	struct spidx *ix = first ? GP_NEWN(a, struct spidx, nframes ? nframes : 1) : NULL;
+	if (first && !ix)
 		return &gp_err_nomem;
-	for (size_t f = 0; f < nframes; f++)
+	int sorted = 1;
+	for (size_t f = 0; first && f < nframes; f++) {
 		ix[f] = (struct spidx){frames[f].sp, f};
-	qsort(ix, nframes, sizeof(*ix), by_sp);
+		sorted &= f == 0 || ix[f - 1].sp <= ix[f].sp; /* innermost first: normally ascending already */
+	}
+	if (first && !sorted)
+		qsort(ix, nframes, sizeof(*ix), by_sp);
 	size_t nrec = 0, rcap = 0;
 	struct rec *recs = NULL;
 	int32_t dsize = gp_lsize(l, GP_L_SIZEOF_DEFER);

@@ -231,6 +231,7 @@ static struct gp_err *find_bubbles(const struct gp_rt *rt, struct gp_arena *a, s
 		return &gp_err_nomem;
 	for (uint64_t i = 0; i < rt->allgs.s.len; i++) {
 		uint64_t ga = 0, b = 0;
+		gp_target_release_every(rt->t, i);
 		struct gp_err *err = gp_rt_allg(rt, i, &ga);
 		if (!err)
 			err = gp_target_u64(rt->t, ga + (uint64_t)gp_loff(l, GP_L_G_BUBBLE), &b);

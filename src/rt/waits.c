@@ -631,6 +631,7 @@ static void read_gs(struct ctx *c)
 		uint64_t ga;
 		memcpy(&ga, arr + i * 8, 8);
 		c->bidx[i] = -1;
+		gp_target_release_every(rt->t, i);
 		const unsigned char *p = ga && gsize > 0 ? gp_target_ptr(rt->t, ga, (size_t)gsize) : NULL;
 		if (!p) {
 			unreadable++;

@@ -77,3 +77,8 @@ struct gp_err *gp_target_u64(const struct gp_target *t, uint64_t addr, uint64_t 
 	*v = 0;
 	return gp_target_read(t, addr, v, 8);
 }
+
+void gp_target_release_pages(const struct gp_target *t)
+{
+	gp_core_release_pages(t->core);
+}

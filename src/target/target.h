@@ -35,6 +35,17 @@ struct gp_err *gp_target_init(struct gp_target *t, const struct gp_core *core, c
 struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *buf, size_t len) GP_MUST_USE;
 /* Pointer to len readable bytes at addr, or NULL (then gp_target_read tells why). */
 const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len);
+/* Let go of the pages reads have touched (they come back on the next access: pointers from
+ * gp_target_ptr stay valid). Passes over every goroutine call it every GP_TARGET_RELEASE_EVERY
+ * goroutines, so that the resident set stays flat on cores much larger than memory needs. */
+enum { GP_TARGET_RELEASE_EVERY = 8192 };
+void gp_target_release_pages(const struct gp_target *t);
+static inline void gp_target_release_every(const struct gp_target *t, uint64_t i)
+{
+	if (i % GP_TARGET_RELEASE_EVERY == GP_TARGET_RELEASE_EVERY - 1)
+		gp_target_release_pages(t);
+}
+
 /* Read one little-endian 64-bit word; 0 and an error if absent. */
 struct gp_err *gp_target_u64(const struct gp_target *t, uint64_t addr, uint64_t *v) GP_MUST_USE;
 
