@@ -340,14 +340,7 @@ static void sighandler(struct ctx *c, const struct gp_death_m *dm, int first)
 	tout_lit(c->out, " m=");
 	tout_dec(c->out, dm->m_id);
 	tout_lit(c->out, " sigcode=");
-	uint64_t code = (uint64_t)(int64_t)sc->code; /* sigcode() is uint64(int32 si_code) */
-	char d[21];
-	int k = 21;
-	do {
-		d[--k] = (char)('0' + code % 10);
-		code /= 10;
-	} while (code);
-	tout_mem(c->out, d + k, (size_t)(21 - k));
+	tout_udec(c->out, (uint64_t)(int64_t)sc->code); /* sigcode() is uint64(int32 si_code) */
 	if (c->minor >= 22 && (sc->signo == SIGSEGV || sc->signo == SIGBUS)) {
 		tout_lit(c->out, " addr=");
 		tout_hex(c->out, sc->addr);

@@ -88,13 +88,7 @@ static int print_scalar(struct gp_tout *out, const struct gp_rt *rt, int k, uint
 	case GP_KIND_UINTPTR: {
 		u64 = 0;
 		memcpy(&u64, b, size);
-		char d[21];
-		int n = 21;
-		do {
-			d[--n] = (char)('0' + u64 % 10);
-			u64 /= 10;
-		} while (u64);
-		tout_mem(out, d + n, (size_t)(21 - n));
+		tout_udec(out, u64);
 		return 0;
 	}
 	case GP_KIND_FLOAT32:

@@ -78,6 +78,18 @@ static inline void tout_hex(struct gp_tout *o, uint64_t v)
 	o->len += (size_t)digits + 2;
 }
 
+/* An unsigned decimal (print(uint64)). */
+static inline void tout_udec(struct gp_tout *o, uint64_t u)
+{
+	char b[20];
+	int i = 20;
+	do {
+		b[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	tout_mem(o, b + i, (size_t)(20 - i));
+}
+
 static inline void tout_dec(struct gp_tout *o, int64_t v)
 {
 	char b[21];

@@ -176,6 +176,21 @@ int gp_g_label(const struct gp_rt *rt, const struct gp_labels *ls, uint64_t i, s
 	return 0;
 }
 
+uint64_t gp_rt_field(const struct gp_rt *rt, uint64_t addr, enum gp_lfield f)
+{
+	if (!addr || !gp_lhas(rt->l, f))
+		return 0;
+	uint64_t v = 0;
+	int32_t size = gp_lsize(rt->l, f);
+	struct gp_err *err = gp_target_read(rt->t, addr + (uint64_t)gp_loff(rt->l, f), &v,
+					    size > 0 && size < 8 ? (size_t)size : 8);
+	if (err) {
+		gp_err_free(err);
+		return 0;
+	}
+	return v;
+}
+
 uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g)
 {
 	int64_t scan = gp_layout_const(rt->l, GP_K_GSTATUS_SCAN);

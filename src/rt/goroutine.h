@@ -69,6 +69,11 @@ int gp_g_labels(const struct gp_rt *rt, const struct gp_g *g, struct gp_labels *
 /* Label i of the list; -1 if unreadable. Strings longer than 64 KiB are cut there. */
 int gp_g_label(const struct gp_rt *rt, const struct gp_labels *ls, uint64_t i, struct gp_label *out);
 
+/* Field f of the runtime struct at addr in the target, zero-extended from its size: 0 when addr is
+ * 0, the version has no such field, or it is not in the target (for reads where a missing value
+ * and a zero one lead to the same decision). */
+uint64_t gp_rt_field(const struct gp_rt *rt, uint64_t addr, enum gp_lfield f);
+
 /* Status without the scan bit. */
 uint32_t gp_g_status(const struct gp_rt *rt, const struct gp_g *g);
 int gp_g_is_dead(const struct gp_rt *rt, const struct gp_g *g);

@@ -9,21 +9,6 @@ enum { MAX_WALK = 64 };
 /* Linux x86-64 signal numbers of synchronous faults. */
 enum { SIG_ILL = 4, SIG_BUS = 7, SIG_FPE = 8, SIG_SEGV = 11 };
 
-static uint64_t field(const struct gp_rt *rt, uint64_t addr, enum gp_lfield f)
-{
-	if (!addr || !gp_lhas(rt->l, f))
-		return 0;
-	uint64_t v = 0;
-	int32_t size = gp_lsize(rt->l, f);
-	struct gp_err *err = gp_target_read(rt->t, addr + (uint64_t)gp_loff(rt->l, f), &v,
-					    size > 0 && size < 8 ? (size_t)size : 8);
-	if (err) {
-		gp_err_free(err);
-		return 0;
-	}
-	return v;
-}
-
 static int in_go_text(const struct gp_rt *rt, uint64_t pc)
 {
 	struct gp_func f;
@@ -46,7 +31,7 @@ static int sigpanic_regs(struct gp_session *s, const struct gp_death_m *d, struc
 		if (!pc || in_go_text(rt, pc))
 			return 0; /* a panic in Go code (nil dereference, ...) */
 		uint64_t g = d->gp;
-		if (field(rt, g, GP_L_G_SIGPC) != pc) {
+		if (gp_rt_field(rt, g, GP_L_G_SIGPC) != pc) {
 			o->problem = "runtime.sigpanic returns into C code, but not at its g's sigpc";
 			return 0;
 		}
@@ -65,9 +50,9 @@ static int sigpanic_regs(struct gp_session *s, const struct gp_death_m *d, struc
 		o->regs_from = GP_CGOREGS_SIGPANIC;
 		o->regs_source = "runtime.sigpanic's frame: rip its return address (= g.sigpc), rsp its caller's sp, "
 				 "rbp the frame pointer its prologue saved";
-		o->signo = (int32_t)field(rt, g, GP_L_G_SIG);
-		o->sigcode = (int32_t)field(rt, g, GP_L_G_SIGCODE0);
-		o->sigaddr = field(rt, g, GP_L_G_SIGCODE1);
+		o->signo = (int32_t)gp_rt_field(rt, g, GP_L_G_SIG);
+		o->sigcode = (int32_t)gp_rt_field(rt, g, GP_L_G_SIGCODE0);
+		o->sigaddr = gp_rt_field(rt, g, GP_L_G_SIGCODE1);
 		return 1;
 	}
 	return 0;
@@ -167,8 +152,8 @@ struct gp_err *gp_cgocrash_read(struct gp_session *s, size_t max_c, size_t max_g
 			from_sigctx(o, &sc, "a fault's signal context found on the thread's stack (not the printing M's)");
 			uint64_t fs = o->thread->regs[GP_X86_FS_BASE], tlsg = 0;
 			gp_err_free(fs ? gp_target_u64(&s->t, fs - 8, &tlsg) : NULL);
-			uint64_t m = field(&s->rt, tlsg, GP_L_G_M);
-			o->m_id = m ? (int64_t)field(&s->rt, m, GP_L_M_ID) : -1;
+			uint64_t m = gp_rt_field(&s->rt, tlsg, GP_L_G_M);
+			o->m_id = m ? (int64_t)gp_rt_field(&s->rt, m, GP_L_M_ID) : -1;
 			struct gp_err *err = gp_rt_thread_curg(&s->rt, o->thread, &o->g);
 			if (err) {
 				o->go_problem = gp_arena_strdup(&s->arena, gp_err_msg(err));

@@ -8,22 +8,6 @@
 
 enum { MAX_WALK = 256, MAX_THROW_MSG = 1 << 16, MAX_THREADS = 4096 };
 
-/* A field of the struct at addr, zero-extended from its size; 0 when absent or unreadable. */
-static uint64_t field(const struct gp_rt *rt, uint64_t addr, enum gp_lfield f)
-{
-	if (!addr || !gp_lhas(rt->l, f))
-		return 0;
-	uint64_t v = 0;
-	int32_t size = gp_lsize(rt->l, f);
-	struct gp_err *err = gp_target_read(rt->t, addr + (uint64_t)gp_loff(rt->l, f), &v,
-					    size > 0 && size < 8 ? (size_t)size : 8);
-	if (err) {
-		gp_err_free(err);
-		return 0;
-	}
-	return v;
-}
-
 static const char *fname(const struct gp_rt *rt, const struct gp_unwinder *u)
 {
 	return gp_pclntab_funcname(&rt->b->pcln, &u->frame.fn);
@@ -109,7 +93,7 @@ static int find_fatal(const struct gp_rt *rt, struct gp_pccache *cache, uint64_t
 
 static int on_stack(const struct gp_rt *rt, uint64_t g, uint64_t sp)
 {
-	uint64_t lo = field(rt, g, GP_L_G_STACK_LO), hi = field(rt, g, GP_L_G_STACK_HI);
+	uint64_t lo = gp_rt_field(rt, g, GP_L_G_STACK_LO), hi = gp_rt_field(rt, g, GP_L_G_STACK_HI);
 	return g && lo < hi && sp >= lo && sp < hi;
 }
 
@@ -140,18 +124,18 @@ static void read_m(const struct gp_rt *rt, struct gp_pccache *cache, const struc
 	gp_err_free(err);
 	if (err)
 		d->tls_g = 0;
-	d->m = field(rt, d->tls_g, GP_L_G_M);
+	d->m = gp_rt_field(rt, d->tls_g, GP_L_G_M);
 	if (!d->m)
 		return;
-	d->g0 = field(rt, d->m, GP_L_M_G0);
-	d->gsignal = field(rt, d->m, GP_L_M_GSIGNAL);
-	d->curg = field(rt, d->m, GP_L_M_CURG);
-	d->caughtsig = field(rt, d->m, GP_L_M_CAUGHTSIG);
-	d->m_id = (int64_t)field(rt, d->m, GP_L_M_ID);
-	d->throwing = (int32_t)field(rt, d->m, GP_L_M_THROWING);
-	d->dying = (int32_t)field(rt, d->m, GP_L_M_DYING);
-	d->traceback = (int32_t)field(rt, d->m, GP_L_M_TRACEBACK);
-	d->incgo = field(rt, d->m, GP_L_M_INCGO) & 0xff;
+	d->g0 = gp_rt_field(rt, d->m, GP_L_M_G0);
+	d->gsignal = gp_rt_field(rt, d->m, GP_L_M_GSIGNAL);
+	d->curg = gp_rt_field(rt, d->m, GP_L_M_CURG);
+	d->caughtsig = gp_rt_field(rt, d->m, GP_L_M_CAUGHTSIG);
+	d->m_id = (int64_t)gp_rt_field(rt, d->m, GP_L_M_ID);
+	d->throwing = (int32_t)gp_rt_field(rt, d->m, GP_L_M_THROWING);
+	d->dying = (int32_t)gp_rt_field(rt, d->m, GP_L_M_DYING);
+	d->traceback = (int32_t)gp_rt_field(rt, d->m, GP_L_M_TRACEBACK);
+	d->incgo = gp_rt_field(rt, d->m, GP_L_M_INCGO) & 0xff;
 	struct gp_sigctx sc[GP_SIGCTX_MAX];
 	int nsc = gp_sigctx_find(rt->t, rt->b, &rt->ids, cache, th, sc, GP_SIGCTX_MAX);
 	/* Candidate k starts at the registers signal context k-1 interrupted (k = 0: the thread's); a
@@ -172,7 +156,7 @@ static void read_m(const struct gp_rt *rt, struct gp_pccache *cache, const struc
 			break;
 		}
 		if (owner && owner == d->g0 && d->curg &&
-		    find_fatal(rt, cache, field(rt, d->curg, GP_L_G_SCHED_PC), field(rt, d->curg, GP_L_G_SCHED_SP), 0,
+		    find_fatal(rt, cache, gp_rt_field(rt, d->curg, GP_L_G_SCHED_PC), gp_rt_field(rt, d->curg, GP_L_G_SCHED_SP), 0,
 			       d->curg, d))
 			break;
 	}

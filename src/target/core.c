@@ -212,8 +212,7 @@ void gp_core_close(struct gp_core *core)
 	core->map = NULL;
 }
 
-/* Segment containing addr (binary search over sorted, non-overlapping segments), or NULL. */
-static const struct gp_core_segment *seg_at(const struct gp_core *c, uint64_t addr)
+const struct gp_core_segment *gp_core_segment_at(const struct gp_core *c, uint64_t addr)
 {
 	size_t lo = 0, hi = c->nsegs;
 	while (lo < hi) {
@@ -231,7 +230,7 @@ static const struct gp_core_segment *seg_at(const struct gp_core *c, uint64_t ad
 
 const void *gp_core_ptr(const struct gp_core *core, uint64_t addr, size_t len)
 {
-	const struct gp_core_segment *s = seg_at(core, addr);
+	const struct gp_core_segment *s = gp_core_segment_at(core, addr);
 	if (!s)
 		return NULL;
 	uint64_t off = addr - s->vaddr;
@@ -244,7 +243,7 @@ struct gp_err *gp_core_read(const struct gp_core *core, uint64_t addr, void *buf
 {
 	unsigned char *dst = buf;
 	while (len) {
-		const struct gp_core_segment *s = seg_at(core, addr);
+		const struct gp_core_segment *s = gp_core_segment_at(core, addr);
 		if (!s)
 			return gp_errorf(GP_ERR_NOT_FOUND, "address 0x%llx is not mapped in core %s",
 					 (unsigned long long)addr, core->path);

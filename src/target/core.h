@@ -86,6 +86,9 @@ const void *gp_core_ptr(const struct gp_core *core, uint64_t addr, size_t len);
  * set while walking a core much larger than what is needed at any moment. */
 void gp_core_release_pages(const struct gp_core *core);
 
+/* The segment containing addr (by its memory size, dumped or not), or NULL. */
+const struct gp_core_segment *gp_core_segment_at(const struct gp_core *c, uint64_t addr);
+
 /* Value of auxv entry type (AT_*), or 0 if absent. */
 uint64_t gp_core_auxv(const struct gp_core *core, uint64_t type);
 

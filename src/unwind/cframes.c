@@ -163,23 +163,6 @@ static int open_regular(const char *path, char *why, size_t whylen)
 	return fd;
 }
 
-/* The core segment containing addr, or NULL. */
-static const struct gp_core_segment *core_segment(const struct gp_core *c, uint64_t addr)
-{
-	size_t lo = 0, hi = c->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct gp_core_segment *s = &c->segs[mid];
-		if (addr < s->vaddr)
-			hi = mid;
-		else if (addr - s->vaddr >= s->memsz)
-			lo = mid + 1;
-		else
-			return s;
-	}
-	return NULL;
-}
-
 static int by_path_then_start(const void *x, const void *y)
 {
 	const struct gp_mapped_file *a = *(const struct gp_mapped_file *const *)x;
@@ -389,7 +372,7 @@ static struct gp_err *report_modules(struct gp_cunwind *u, Dwfl_Module **exe_mod
 	for (size_t i = 0, j; i < k; i = j) {
 		int exec = 0;
 		for (j = i; j < k && !strcmp(maps[j]->path, maps[i]->path); j++) {
-			const struct gp_core_segment *s = core_segment(core, maps[j]->start);
+			const struct gp_core_segment *s = gp_core_segment_at(core, maps[j]->start);
 			exec |= s && (s->flags & PF_X);
 		}
 		if (!exec || (exe_path && !strcmp(maps[i]->path, exe_path)))

@@ -7,14 +7,6 @@
 
 enum { MAX_WALK = 64 };
 
-static uint64_t m_field(const struct gp_rt *rt, uint64_t m, enum gp_lfield f)
-{
-	uint64_t v = 0;
-	if (gp_lhas(rt->l, f))
-		gp_err_free(gp_target_u64(rt->t, m + (uint64_t)gp_loff(rt->l, f), &v));
-	return v;
-}
-
 static const char *funcname_at(const struct gp_unwinder *u)
 {
 	return gp_pclntab_funcname(&u->b->pcln, &u->frame.fn);
@@ -47,7 +39,7 @@ int gp_running_start(const struct gp_rt *rt, struct gp_pccache *cache, const str
 		return -1;
 	}
 	out->tid = th->tid;
-	uint64_t gsignal = m_field(rt, g->m, GP_L_M_GSIGNAL), g0 = m_field(rt, g->m, GP_L_M_G0);
+	uint64_t gsignal = gp_rt_field(rt, g->m, GP_L_M_GSIGNAL), g0 = gp_rt_field(rt, g->m, GP_L_M_G0);
 	struct gp_unwinder u;
 	if (tlsg == g->addr || tlsg == gsignal) {
 		/* From the registers; through every signal frame on the way (a handler can be interrupted
