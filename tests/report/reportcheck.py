@@ -220,10 +220,13 @@ def check(doc: dict, text: str, version: str, cell, fx: list, dump: gotrace.Dump
     want("goroutines in buckets", doc["user_goroutines"], sum(b["count"] for b in doc["buckets"]))
     dump._version = vkey(version)
     users = user_goroutines(dump)
-    if set(ids) != users:
+    # After a SIGQUIT the world is not frozen while the other Ms wait for their relay: a goroutine
+    # may still be started between the runtime's print and the core (seen: 1.27 pie
+    # states-ancestors). A panic or a throw freezes the world first (freezetheworld).
+    extra, missing = set(ids) - users, users - set(ids)
+    if missing or (extra and (cell.trigger != "sigquit" or len(extra) > 3)):
         fails.append(f"bucketed goroutines differ from the user goroutines of the runtime's dump: "
-                     f"only in the report {sorted(set(ids) - users)[:10]}, only in the dump "
-                     f"{sorted(users - set(ids))[:10]}")
+                     f"only in the report {sorted(extra)[:10]}, only in the dump {sorted(missing)[:10]}")
     # the fixture's annotations: the function is a frame of some bucket in one of the states
     for e in exps:
         if e.kind != "expect" or any(fn.startswith("runtime.") for fn in e.funcs):
