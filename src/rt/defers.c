@@ -104,6 +104,26 @@ static struct gp_defer *push(struct acc *x)
 	return d;
 }
 
+/* Open-coded defer slot i, whose closure pointer is at addr: pushed after tmpl, named. 0 on
+ * success and when the list is full (push said so), -1 out of memory, 1 when addr is unreadable. */
+static int push_slot(const struct gp_rt *rt, struct gp_pccache *c, struct acc *x, const struct gp_defer *tmpl,
+		     int i, uint64_t addr)
+{
+	uint64_t fv = 0;
+	struct gp_err *err = gp_target_u64(rt->t, addr, &fv);
+	if (err) {
+		gp_err_free(err);
+		return 1;
+	}
+	struct gp_defer *d = push(x);
+	if (!d)
+		return x->nomem ? -1 : 0;
+	*d = *tmpl;
+	d->slot = i;
+	name_fv(rt, c, d, fv);
+	return 0;
+}
+
 /* The pending open-coded defers of one frame from its OpenCodedDeferInfo funcdata at fd (run-time)
  * and its varp, highest bit first (runOpenDeferFrame before Go 1.22, _panic.nextDefer after).
  * 0 on success, -1 out of memory, 1 when the funcdata or the frame is not readable. */
@@ -123,17 +143,9 @@ static int open_coded(const struct gp_rt *rt, struct gp_pccache *c, struct acc *
 		for (int i = OPEN_MAX - 1; i >= 0; i--) {
 			if (!(bits & (1u << i)))
 				continue;
-			uint64_t fv = 0;
-			if ((err = gp_target_u64(rt->t, varp - second + 8 * (uint64_t)i, &fv))) {
-				gp_err_free(err);
-				return 1;
-			}
-			struct gp_defer *d = push(x);
-			if (!d)
-				return x->nomem ? -1 : 0;
-			*d = *tmpl;
-			d->slot = i;
-			name_fv(rt, c, d, fv);
+			int r = push_slot(rt, c, x, tmpl, i, varp - second + 8 * (uint64_t)i);
+			if (r || x->full)
+				return r;
 		}
 		return 0;
 	}
@@ -146,17 +158,9 @@ static int open_coded(const struct gp_rt *rt, struct gp_pccache *c, struct acc *
 			return 1;
 		if (!(bits & (1u << i)))
 			continue;
-		uint64_t fv = 0;
-		if ((err = gp_target_u64(rt->t, varp - coff, &fv))) {
-			gp_err_free(err);
-			return 1;
-		}
-		struct gp_defer *d = push(x);
-		if (!d)
-			return x->nomem ? -1 : 0;
-		*d = *tmpl;
-		d->slot = i;
-		name_fv(rt, c, d, fv);
+		int r = push_slot(rt, c, x, tmpl, i, varp - coff);
+		if (r || x->full)
+			return r;
 	}
 	return 0;
 }
