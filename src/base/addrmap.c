@@ -58,6 +58,8 @@ static int rehash(struct gp_addrmap *m, struct gp_arena *a, size_t ncap)
 		nk[j] = m->k[i];
 		nv[j] = m->v[i];
 	}
+	gp_arena_release(a, m->k);
+	gp_arena_release(a, m->v);
 	m->k = nk;
 	m->v = nv;
 	m->cap = ncap;

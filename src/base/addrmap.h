@@ -1,6 +1,6 @@
 /* addrmap.h — a map from non-zero 64-bit keys (addresses, or addresses tagged in their top bits) to
- * 32-bit values: open addressing with linear probing, grown in an arena (the old table stays there
- * until the arena goes). For the walks over a core's linked structures that must visit each address
+ * 32-bit values: open addressing with linear probing, grown in an arena (an old table of its own
+ * chunk is given back at once, a small one stays until the arena goes). For the walks over a core's linked structures that must visit each address
  * once and find records by address in constant time (100,000 goroutines, their sudogs, channels).
  */
 #ifndef GOPSY_BASE_ADDRMAP_H

@@ -216,6 +216,7 @@ static int queue_fn(void *ctx, const struct gp_sudog *s)
 		return 1;
 	}
 	c->budget--;
+	gp_target_release_every(c->rt->t, c->budget); /* a queue of 100k sudogs: bounded RSS */
 	int32_t k;
 	uint64_t goid = goid_of(c, s->g, &k);
 	if (!goid) {
@@ -697,6 +698,7 @@ struct gp_err *gp_waits_read(const struct gp_rt *rt, struct gp_pccache *cache, s
 	read_gs(&c);
 	c.budget = (size_t)c.nall * 8 + (1u << 20);
 	for (size_t k = 0; k < out->ngs && !c.oom; k++) {
+		gp_target_release_every(rt->t, k); /* their stacks, sudogs and objects: bounded RSS */
 		switch (out->gs[k].cls) {
 		case GP_WAIT_CHAN:
 		case GP_WAIT_SELECT:

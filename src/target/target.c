@@ -74,6 +74,11 @@ struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *bu
 
 struct gp_err *gp_target_u64(const struct gp_target *t, uint64_t addr, uint64_t *v)
 {
+	const void *p = gp_target_ptr(t, addr, 8);
+	if (p) { /* the common case, a fixed-size copy the compiler inlines (the unwinder's return pcs) */
+		memcpy(v, p, 8);
+		return NULL;
+	}
 	*v = 0;
 	return gp_target_read(t, addr, v, 8);
 }

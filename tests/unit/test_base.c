@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "base/addrmap.h"
 #include "base/arena.h"
 #include "base/err.h"
 
@@ -31,6 +32,52 @@ static void arena_alignment_and_growth(void **state)
 	big[(64 << 20) - 1] = 1;
 	gp_arena_deinit(&a);
 	assert_null(a.head);
+}
+
+/* A growable array larger than the chunk size grows without leaving its old copies in the arena
+ * (a chunk of its own, remapped or copied then released), keeps its contents, and stays zeroed
+ * where calloc'd; a large hash table's old tables are given back the same way. */
+static void arena_large_blocks_grow_and_release(void **state)
+{
+	(void)state;
+	struct gp_arena a;
+	gp_arena_init(&a);
+	char *small = gp_arena_alloc(&a, 100, 8);
+	uint64_t *v = NULL;
+	size_t n = 0, cap = 0;
+	for (uint64_t i = 0; i < (4u << 20); i++) {
+		assert_true(gp_arena_grow(&a, (void **)&v, n, &cap, sizeof(*v), 256));
+		v[n++] = i * 0x9e3779b97f4a7c15ull;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		if (v[i] != i * 0x9e3779b97f4a7c15ull)
+			fail_msg("element %llu lost in a grow", (unsigned long long)i);
+	/* 32 MiB in use; doubling with copies left behind would hold 64 MiB. */
+	assert_true(a.total < (40u << 20));
+	size_t before = a.total;
+	gp_arena_release(&a, v);
+	assert_true(a.total <= before - (32u << 20));
+	gp_arena_release(&a, small); /* shares a chunk: stays */
+	memset(small, 1, 100);
+	uint32_t *z = GP_NEWN(&a, uint32_t, 3u << 20);
+	assert_non_null(z);
+	for (size_t i = 0; i < (3u << 20); i += 4093)
+		assert_int_equal(z[i], 0);
+	assert_int_equal(z[(3u << 20) - 1], 0);
+
+	struct gp_addrmap m;
+	gp_addrmap_init(&m);
+	size_t before_map = a.total;
+	for (uint64_t k = 1; k <= (1u << 20); k++)
+		assert_int_equal(gp_addrmap_put(&m, &a, k << 4, (uint32_t)k), 1);
+	for (uint64_t k = 1; k <= (1u << 20); k++)
+		if (gp_addrmap_get(&m, k << 4) != (int64_t)k)
+			fail_msg("key %llu lost in a rehash", (unsigned long long)k);
+	assert_int_equal(gp_addrmap_get(&m, 8), -1);
+	/* The final table is 24 MiB (2M slots of 12 bytes); the old ones below the chunk size stay
+	 * (at most 12 MiB), the larger ones are gone: keeping them all would hold 48 MiB. */
+	assert_true(a.total - before_map < (40u << 20));
+	gp_arena_deinit(&a);
 }
 
 static void arena_calloc_overflow_and_strdup(void **state)
@@ -68,6 +115,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(arena_alignment_and_growth),
+		cmocka_unit_test(arena_large_blocks_grow_and_release),
 		cmocka_unit_test(arena_calloc_overflow_and_strdup),
 		cmocka_unit_test(err_format_and_wrap),
 	};
