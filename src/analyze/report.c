@@ -108,26 +108,20 @@ static struct gp_err *goroutine_pass(struct gp_report *r)
 
 		gp_arena_reset(&scratch);
 		int64_t now = gp_g_has_wait_time(rt, &g) ? gp_session_now(s)->ns : 0;
-		/* A running goroutine: its stack from its thread (threadstack.h), beyond the runtime's
-		 * dump; the goroutine at fault from where the runtime's own traceback started. */
-		struct gp_thread_start ts;
-		const char *why;
-		const struct gp_death_m *pm = &gp_session_death(s)->printer;
-		int from_death = !has_stack && pm->has_start && pm->gp == g.addr;
-		int from_thread = !has_stack && !from_death && gp_running_start(rt, &s->cache, &g, &ts, &why) == 0;
-		gp_tb_model_begin(&m, rt, &g, now, !has_stack && !from_death && !from_thread);
+		/* Each goroutine from where the runtime's own dump started it (session/frames.h); one it
+		 * printed as running on another thread from that thread (threadstack.h), beyond the
+		 * runtime's dump. */
 		struct gp_tb_start st;
 		memset(&st, 0, sizeof(st));
 		gp_tb_start_for_g(&st, &g, 1);
-		if (from_death) {
-			st.at = pm->start;
-			gp_g_unwind_start_at(rt, &g, &st.at);
-		} else if (from_thread) {
+		struct gp_thread_start ts;
+		const char *why;
+		int from_dump = gp_session_dump_start(s, &g, &st.at, NULL);
+		int from_thread = !from_dump && gp_running_start(rt, &s->cache, &g, &ts, &why) == 0;
+		gp_tb_model_begin(&m, rt, &g, now, !from_dump && !from_thread);
+		if (from_thread)
 			st.at = (struct gp_ustart){ts.pc, ts.sp, 0, ts.trap};
-		} else {
-			st.at = at;
-		}
-		if (has_stack || from_death || from_thread)
+		if (from_dump || from_thread)
 			gp_tb_print_frames(&tb, &st);
 		else
 			gp_tb_print_created_by(&tb, &st);

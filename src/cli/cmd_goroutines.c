@@ -14,6 +14,7 @@
 #include "render/textout.h"
 #include "render/traceback.h"
 #include "rt/prefetch.h"
+#include "session/frames.h"
 #include "session/session.h"
 #include "unwind/gstart.h"
 #include "unwind/threadstack.h"
@@ -56,13 +57,13 @@ static int parse(int argc, char **argv, struct opts *o)
 	return o->core ? 0 : -1;
 }
 
-/* Where a goroutine's traceback starts; 0 when it is running on another thread (the runtime prints
- * no stack for it). */
-static int tb_start(const struct gp_rt *rt, const struct gp_g *g, int level, struct gp_tb_start *s)
+/* Where a goroutine's traceback starts, as in the runtime's dump (session/frames.h); 0 when the dump
+ * printed it running on another thread (no stack). */
+static int tb_start(struct gp_session *ss, const struct gp_g *g, int level, struct gp_tb_start *s)
 {
 	memset(s, 0, sizeof(*s));
 	gp_tb_start_for_g(s, g, level);
-	return gp_g_unwind_start(rt, g, &s->at);
+	return gp_session_dump_start(ss, g, &s->at, NULL);
 }
 
 /* The frames of a running goroutine from its thread, from the start gp_running_start found, through
@@ -114,7 +115,7 @@ static void print_thread_stacks(struct gp_session *ss, int level, struct gp_tout
 }
 
 /* One goroutine as a JSON object. */
-static void json_one(const struct gp_rt *rt, const struct gp_tb_ctx *c,
+static void json_one(struct gp_session *ss, const struct gp_rt *rt, const struct gp_tb_ctx *c,
 		     struct gp_tb_json *js, const struct gp_g *g, int64_t now_ns)
 {
 	struct gp_json *j = js->j;
@@ -122,7 +123,7 @@ static void json_one(const struct gp_rt *rt, const struct gp_tb_ctx *c,
 	gp_json_goroutine_header(j, rt, g);
 	gp_json_goroutine_wait(j, rt, g, now_ns);
 	struct gp_tb_start s;
-	int has_stack = tb_start(rt, g, c->level, &s);
+	int has_stack = tb_start(ss, g, c->level, &s);
 	gp_json_kbool(j, "running_elsewhere", !has_stack);
 	gp_tb_json_begin_frames(js);
 	if (has_stack) {
@@ -246,7 +247,7 @@ int cmd_goroutines(int argc, char **argv)
 		if (gp_g_is_dead(rt, &g) || (o.level < 2 && gp_g_is_system(rt, &g)))
 			continue;
 		gp_target_release_every(&ss->t, i); /* bounded RSS on cores with many goroutines */
-		json_one(rt, &c, &js, &g, gp_session_now(ss)->ns);
+		json_one(ss, rt, &c, &js, &g, gp_session_now(ss)->ns);
 	}
 	gp_json_arr_end(&j);
 	gp_json_kint(&j, "unreadable_goroutines", (int64_t)unreadable);

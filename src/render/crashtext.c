@@ -16,6 +16,7 @@
 #include "rt/prefetch.h"
 #include "rt/signals.h"
 #include "rt/stacklimit.h"
+#include "session/frames.h"
 #include "unwind/gstart.h"
 
 struct ctx {
@@ -111,7 +112,6 @@ static void tracebackothers(struct ctx *c, uint64_t me, uint64_t curgp)
 		tout_char(c->out, '\n');
 		block_saved(c, &g);
 	}
-	uint64_t printing_m = c->pm ? c->pm->m : 0;
 	struct gp_prefetch pf;
 	gp_prefetch_init(&pf, rt);
 	for (uint64_t i = 0; i < rt->allgs.s.len; i++) {
@@ -130,13 +130,8 @@ static void tracebackothers(struct ctx *c, uint64_t me, uint64_t curgp)
 			continue;
 		gp_target_release_every(&c->s->t, i); /* bounded RSS on cores with many goroutines */
 		tout_char(c->out, '\n');
-		struct gp_ustart u;
-		/* "running on other thread" unless it runs on the printing M (its stack is then the one
-		 * the saved state leads to) */
-		if (printing_m && g.m == printing_m)
-			block_saved(c, &g);
-		else
-			block(c, &g, gp_g_unwind_start(rt, &g, &u) ? &u : NULL);
+		struct gp_ustart u; /* NULL: "running on other thread" (session/frames.h has the rule) */
+		block(c, &g, gp_session_dump_start(c->s, &g, &u, NULL) ? &u : NULL);
 	}
 }
 

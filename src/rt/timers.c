@@ -224,6 +224,11 @@ static struct gp_err *find_bubbles(const struct gp_rt *rt, struct gp_arena *a, s
 	const struct gp_layout *l = rt->l;
 	if (!gp_lhas(l, GP_L_G_BUBBLE) || !gp_lhas(l, GP_L_SYNCTESTBUBBLE_TIMERS))
 		return NULL;
+	/* Only runtime.synctestRun (linknamed internal/synctest.Run, 1.24+) makes bubbles: a binary the
+	 * linker left it out of has none, and the pass over every goroutine is not needed. */
+	struct gp_func run;
+	if (gp_pclntab_func_by_name(&rt->b->pcln, "internal/synctest.Run", &run, NULL) != 0)
+		return NULL;
 	size_t cap = 0;
 	enum { SLOTS = 2 * GP_TIMERS_MAX_BUBBLES };
 	struct addrset seen = {GP_NEWN(a, uint64_t, SLOTS), SLOTS - 1};

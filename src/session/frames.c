@@ -24,6 +24,29 @@ static const char *unwind_problem(enum gp_unwind_error e)
 	return "unwinding failed";
 }
 
+int gp_session_dump_start(struct gp_session *s, const struct gp_g *g, struct gp_ustart *out, const char **from)
+{
+	const struct gp_rt *rt = &s->rt;
+	const struct gp_death *d = gp_session_death(s);
+	const struct gp_death_m *pm = d->kind != GP_DEATH_UNKNOWN ? &d->printer : NULL;
+	const char *how;
+	if (gp_g_unwind_start(rt, g, out)) {
+		how = "saved state";
+	} else if (pm && pm->has_start && pm->gp == g->addr) {
+		*out = pm->start;
+		gp_g_unwind_start_at(rt, g, out);
+		how = "the runtime's crash traceback";
+	} else if (pm && pm->m && g->m == pm->m) {
+		gp_g_unwind_saved(rt, g, out);
+		how = "saved state (running on the M that printed)";
+	} else {
+		return 0;
+	}
+	if (from)
+		*from = how;
+	return 1;
+}
+
 struct gp_err *gp_session_frames(struct gp_session *s, const struct gp_g *g, struct gp_arena *a,
 				 struct gp_gframes *out)
 {
@@ -32,12 +55,11 @@ struct gp_err *gp_session_frames(struct gp_session *s, const struct gp_g *g, str
 	uint64_t pc, sp;
 	int is_syscall = 0, trap = 0;
 	struct gp_ustart st;
-	if (gp_g_unwind_start(rt, g, &st)) {
+	if (gp_session_dump_start(s, g, &st, &out->from)) {
 		pc = st.pc;
 		sp = st.sp;
 		is_syscall = st.is_syscall;
 		trap = st.trap;
-		out->from = "saved state";
 	} else {
 		struct gp_thread_start ts;
 		const char *why = NULL;

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "rt/defers.h"
+#include "unwind/gstart.h"
 #include "session/session.h"
 
 enum { GP_GFRAMES_MAX = 1 << 17 };
@@ -20,11 +21,21 @@ enum { GP_GFRAMES_MAX = 1 << 17 };
 struct gp_gframes {
 	struct gp_dframe *f;     /* innermost first; arena */
 	size_t n;
-	const char *from;        /* "saved state" (gstart.h), or threadstack's source ("registers", ...); NULL */
+	const char *from;        /* gp_session_dump_start's, or threadstack's source ("registers", ...); NULL */
 	const char *problem;     /* NULL, or why there are no (or not all) frames */
 };
 
-/* The frames of g into arena a. Only out-of-memory is an error. */
+/* Where the runtime's own dump started g's traceback, so that everything gopsy shows of g agrees
+ * with that dump: a goroutine not running from its saved state (gstart.h); the running one printed
+ * first from where its traceback started (the caller of fatalpanic, the signal context); one
+ * running on the M that printed from its saved state too (tracebackothers: "gp.m == getg().m
+ * occurs when tracebackothers is called from a signal handler initiated during a systemstack
+ * call"). 1 and *out, *from (NULL allowed) naming which; 0 when the dump said "running on other
+ * thread". */
+int gp_session_dump_start(struct gp_session *s, const struct gp_g *g, struct gp_ustart *out, const char **from);
+
+/* The frames of g into arena a, from gp_session_dump_start, else from its thread. Only
+ * out-of-memory is an error. */
 struct gp_err *gp_session_frames(struct gp_session *s, const struct gp_g *g, struct gp_arena *a,
 				 struct gp_gframes *out) GP_MUST_USE;
 
