@@ -23,11 +23,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gp_err *err = gp_core_open(path, &a, &c);
 	if (!err) {
 		unsigned char buf[64];
-		for (size_t i = 0; i < c->nsegs; i++) {
-			gp_err_free(gp_core_read(c, c->segs[i].vaddr, buf, sizeof(buf)));
-			gp_err_free(gp_core_read(c, c->segs[i].vaddr + c->segs[i].memsz - 1, buf, 1));
+		for (size_t i = 0; i < c->img.nsegs; i++) {
+			gp_err_free(gp_core_read(c, c->img.segs[i].vaddr, buf, sizeof(buf)));
+			gp_err_free(gp_core_read(c, c->img.segs[i].vaddr + c->img.segs[i].memsz - 1, buf, 1));
 		}
-		(void)gp_core_exe_path(c);
+		(void)gp_image_exe_path(&c->img);
 		gp_core_close(c);
 	}
 	gp_err_free(err);

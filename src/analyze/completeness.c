@@ -18,19 +18,19 @@ void gp_completeness_note(struct gp_completeness *c, const char *what)
 struct gp_err *gp_completeness_read(struct gp_session *s, struct gp_arena *a, struct gp_completeness *out)
 {
 	memset(out, 0, sizeof(*out));
-	const struct gp_core *core = s->core;
+	const struct gp_image *core = s->t.img;
 	out->segments = core->nsegs;
 	out->truncated_bytes = core->truncated_bytes;
 	out->missing = gp_arena_calloc(a, core->nsegs ? core->nsegs : 1, sizeof(*out->missing));
 	if (!out->missing)
 		return &gp_err_nomem;
 	for (size_t i = 0; i < core->nsegs; i++) {
-		const struct gp_core_segment *seg = &core->segs[i];
+		const struct gp_segment *seg = &core->segs[i];
 		out->mapped_bytes += seg->memsz;
 		out->dumped_bytes += seg->avail;
 		if (seg->avail >= seg->memsz || !(seg->flags & PF_R))
 			continue; /* complete, or address space reserved without access (PROT_NONE): nothing to lose */
-		const struct gp_mapped_file *f = gp_core_file_at(core, seg->vaddr);
+		const struct gp_mapped_file *f = gp_image_file_at(core, seg->vaddr);
 		struct gp_missing_seg *m = &out->missing[out->nmissing++];
 		m->start = seg->vaddr;
 		m->end = seg->vaddr + seg->memsz;
@@ -40,7 +40,7 @@ struct gp_err *gp_completeness_read(struct gp_session *s, struct gp_arena *a, st
 		m->truncated = seg->avail < seg->filesz;
 		/* the executable's file provides its read-only segments */
 		const struct gp_exe_segment *es = gp_exe_segment_at(s->bin->exe, seg->vaddr - s->t.bias);
-		const char *core_exe = gp_core_exe_path(core);
+		const char *core_exe = gp_image_exe_path(core);
 		m->from_exe = f && es && !(es->flags & PF_W) && core_exe && !strcmp(f->path, core_exe);
 		if (!m->from_exe) {
 			if (f)
@@ -54,5 +54,5 @@ struct gp_err *gp_completeness_read(struct gp_session *s, struct gp_arena *a, st
 
 int gp_completeness_stack_present(const struct gp_session *s, uint64_t sp)
 {
-	return gp_core_ptr(s->core, sp & ~(uint64_t)7, 8) != NULL;
+	return gp_target_mem_ptr(&s->t, sp & ~(uint64_t)7, 8) != NULL;
 }

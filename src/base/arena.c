@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -240,4 +242,14 @@ char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n)
 char *gp_arena_strdup(struct gp_arena *a, const char *s)
 {
 	return gp_arena_strndup(a, s, strlen(s));
+}
+
+char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return gp_arena_strdup(a, buf);
 }

@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "base/err.h"
+
 struct gp_arena_chunk;
 
 struct gp_arena {
@@ -44,6 +46,8 @@ int gp_arena_grow(struct gp_arena *a, void **items, size_t n, size_t *cap, size_
 void gp_arena_release(struct gp_arena *a, void *p);
 char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n);
 char *gp_arena_strdup(struct gp_arena *a, const char *s);
+/* A formatted string (at most 1023 bytes, longer output is cut), or NULL when out of memory. */
+char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...) GP_PRINTF(2, 3);
 
 #define GP_NEW(a, T) ((T *)gp_arena_calloc((a), 1, sizeof(T)))
 #define GP_NEWN(a, T, n) ((T *)gp_arena_calloc((a), (n), sizeof(T)))

@@ -122,20 +122,20 @@ static int count_goroutines(const char *path)
 
 static void show_core(const struct gp_core *c)
 {
-	printf("  executable (NT_FILE): %s\n", gp_core_exe_path(c) ? gp_core_exe_path(c) : "(not recorded)");
-	printf("  process: pid %d, command \"%s\"\n", c->pid, c->comm);
-	if (c->siginfo.present)
-		printf("  signal: SIG%s (si_code %d)\n", signame(c->siginfo.signo), c->siginfo.code);
+	printf("  executable (NT_FILE): %s\n", gp_image_exe_path(&c->img) ? gp_image_exe_path(&c->img) : "(not recorded)");
+	printf("  process: pid %d, command \"%s\"\n", c->img.pid, c->img.comm);
+	if (c->img.siginfo.present)
+		printf("  signal: SIG%s (si_code %d)\n", signame(c->img.siginfo.signo), c->img.siginfo.code);
 	uint64_t mem = 0, dumped = 0;
-	for (size_t i = 0; i < c->nsegs; i++) {
-		mem += c->segs[i].memsz;
-		dumped += c->segs[i].avail;
+	for (size_t i = 0; i < c->img.nsegs; i++) {
+		mem += c->img.segs[i].memsz;
+		dumped += c->img.segs[i].avail;
 	}
-	printf("  memory: %zu segments, %.1f MiB mapped, %.1f MiB dumped%s\n", c->nsegs, mem / 1048576.0,
-	       dumped / 1048576.0, c->truncated_bytes ? " (TRUNCATED)" : "");
-	printf("  threads: %zu\n", c->nthreads);
-	for (size_t i = 0; i < c->nthreads; i++) {
-		const struct gp_thread *t = &c->threads[i];
+	printf("  memory: %zu segments, %.1f MiB mapped, %.1f MiB dumped%s\n", c->img.nsegs, mem / 1048576.0,
+	       dumped / 1048576.0, c->img.truncated_bytes ? " (TRUNCATED)" : "");
+	printf("  threads: %zu\n", c->img.nthreads);
+	for (size_t i = 0; i < c->img.nthreads; i++) {
+		const struct gp_thread *t = &c->img.threads[i];
 		printf("    tid %-7d rip=0x%llx rsp=0x%llx fs_base=0x%llx%s%s\n", t->tid,
 		       (unsigned long long)t->regs[GP_X86_RIP], (unsigned long long)t->regs[GP_X86_RSP],
 		       (unsigned long long)t->regs[GP_X86_FS_BASE], t->cursig ? "  signal SIG" : "",

@@ -188,7 +188,7 @@ int cmd_goroutines(int argc, char **argv)
 		gp_json_kbool(&j, "exe_verified", ss->t.buildid_checked);
 		gp_json_kstr(&j, "allgs_found_by", rt->allgs.how);
 		gp_json_kbool(&j, "labels_in_header", rt->tracebacklabels);
-		gp_json_threads(&j, rt, ss->core);
+		gp_json_threads(&j, rt, ss->t.img);
 		const struct gp_sched *sched;
 		if ((err = gp_session_sched(ss, &sched)))
 			goto out;
@@ -215,8 +215,8 @@ int cmd_goroutines(int argc, char **argv)
 		if (tout->error)
 			err = gp_errorf(GP_ERR_IO, "writing the output: %s", strerror(tout->error));
 		if (ct->unreadable && !err)
-			err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
-					(unsigned long long)ct->unreadable, (unsigned long long)rt->allgs.s.len);
+			err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from %s",
+					(unsigned long long)ct->unreadable, (unsigned long long)rt->allgs.s.len, ss->t.img->where);
 		goto out;
 	}
 	struct gp_tb_ctx c = {&ss->t, ss->bin, &rt->ids, &ss->cache, l, o.level, &sink};
@@ -254,8 +254,8 @@ int cmd_goroutines(int argc, char **argv)
 	gp_json_obj_end(&j);
 	fflush(stdout);
 	if (unreadable && !err)
-		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from the core",
-				(unsigned long long)unreadable, (unsigned long long)rt->allgs.s.len);
+		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from %s",
+				(unsigned long long)unreadable, (unsigned long long)rt->allgs.s.len, ss->t.img->where);
 out:
 	gp_session_close(ss);
 	return err ? cli_fail(err) : EXIT_OK;

@@ -248,7 +248,7 @@ static void dopanic(struct ctx *c)
 		else if (pm->throw_msg)
 			tout_mem(c->out, pm->throw_msg, pm->throw_msg_len);
 		else
-			tout_lit(c->out, "<the message of the throw is not in the core>");
+			tout_lit(c->out, "<the message of the throw is not readable>");
 		tout_char(c->out, '\n');
 	}
 	if (have_gp)
@@ -309,7 +309,7 @@ static void instruction_bytes(struct ctx *c, uint64_t pc)
 	tout_lit(c->out, "instruction bytes:");
 	if (err) {
 		gp_err_free(err);
-		tout_lit(c->out, " <not in the core>");
+		tout_lit(c->out, " <not readable>");
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			tout_char(c->out, ' ');

@@ -34,7 +34,7 @@ static void missing(struct gp_tout *out, const char *what, uint64_t addr)
 	tout_str(out, what);
 	tout_lit(out, " at ");
 	tout_hex(out, addr);
-	tout_lit(out, " not in the core>");
+	tout_lit(out, " not readable>");
 }
 
 /* print(v) of a value of kind k at data; 0, or -1 when unreadable (nothing printed). */

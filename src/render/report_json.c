@@ -443,7 +443,7 @@ void gp_report_print_json(FILE *out, const struct gp_report *r)
 	gp_json_kstr(&j, "go_version", s->bin->bi.version);
 	gp_json_kbool(&j, "exe_verified", s->t.buildid_checked);
 	gp_json_kbool(&j, "stripped", !s->bin->has_symtab);
-	gp_json_kint(&j, "threads", (int64_t)s->core->nthreads);
+	gp_json_kint(&j, "threads", (int64_t)s->t.img->nthreads);
 	gp_json_kint(&j, "goroutines", (int64_t)r->goroutines);
 	gp_json_kint(&j, "user_goroutines", (int64_t)r->user_goroutines);
 	cause_json(&j, &r->cause);

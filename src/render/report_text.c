@@ -402,7 +402,7 @@ static void timers_text(struct out *o, const struct gp_report *r)
 	if (t->note)
 		para(o, "  note: ", t->note);
 	if (!now)
-		fputs("  (no clock estimate in the core: \"fires in\" is unknown)\n", o->f);
+		fputs("  (no clock estimate in the process's memory: \"fires in\" is unknown)\n", o->f);
 }
 
 static void defers_text(struct out *o, const struct gp_report *r)
@@ -484,7 +484,7 @@ static void sched_text(struct out *o, const struct gp_report *r)
 		if (m->blocked > 0)
 			nl += (size_t)snprintf(notes + nl, sizeof(notes) - nl, "blocked; ");
 		if (m->tid < 0)
-			nl += (size_t)snprintf(notes + nl, sizeof(notes) - nl, "no thread in the core; ");
+			nl += (size_t)snprintf(notes + nl, sizeof(notes) - nl, "no thread in the process image; ");
 		if (nl >= 2)
 			notes[nl - 2] = 0;
 		fprintf(o->f, "  %-4" PRId64 " %-8s %-10s %-4s %s\n", m->id, tid, g, p, notes);
@@ -607,7 +607,7 @@ void gp_report_print_text(FILE *f, const struct gp_report *r, int color)
 	const struct gp_session *s = r->s;
 	fprintf(f, "%sgopsy report%s  %s\n", color ? "\033[1m" : "", color ? "\033[0m" : "", s->core_path);
 	fprintf(f, "  %s, %s%s%s, %" PRIu64 " goroutines, %zu threads\n", s->exe_path, s->bin->bi.version,
-		s->bin->pie ? ", PIE" : "", s->bin->has_symtab ? "" : ", stripped", r->goroutines, s->core->nthreads);
+		s->bin->pie ? ", PIE" : "", s->bin->has_symtab ? "" : ", stripped", r->goroutines, s->t.img->nthreads);
 	cause_text(&o, r);
 	where_text(&o, r);
 	cframes_text(&o, r);

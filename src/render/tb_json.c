@@ -219,7 +219,7 @@ void gp_json_now(struct gp_json *j, const struct gp_now *now)
 	gp_json_obj_end(j);
 }
 
-void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_core *core)
+void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_image *core)
 {
 	gp_json_key(j, "threads");
 	gp_json_arr_begin(j);

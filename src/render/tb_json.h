@@ -6,7 +6,7 @@
 #include "render/json.h"
 #include "render/traceback.h"
 #include "rt/goroutine.h"
-#include "target/core.h"
+#include "target/image.h"
 
 /* The sink that writes a goroutine's "frames" array (and "created_by") into j; call
  * gp_tb_json_finish after gp_tb_print_frames to close what is open. */
@@ -32,6 +32,6 @@ struct gp_now;
 void gp_json_now(struct gp_json *j, const struct gp_now *now);
 
 /* The threads of the core with their registers and the goroutine each was running. */
-void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_core *core);
+void gp_json_threads(struct gp_json *j, const struct gp_rt *rt, const struct gp_image *core);
 
 #endif

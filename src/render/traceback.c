@@ -248,7 +248,7 @@ static void print_unwind_error(const struct gp_tb_ctx *c, const struct gp_tb_sta
 		snprintf(line, sizeof(line), "runtime: traceback stuck. pc=0x%llx", (unsigned long long)u->error_pc);
 		break;
 	case GP_UNWIND_UNREADABLE:
-		snprintf(line, sizeof(line), "gopsy: stack word at 0x%llx is not in the core; traceback cut here",
+		snprintf(line, sizeof(line), "gopsy: stack word at 0x%llx is not readable; traceback cut here",
 			 (unsigned long long)u->error_pc);
 		break;
 	case GP_UNWIND_OK:
@@ -446,7 +446,7 @@ void gp_tb_print_ancestors(const struct gp_tb_ctx *c, const struct gp_tb_start *
 	int32_t esz = gp_lsize(l, GP_L_SIZEOF_ANCESTORINFO);
 	if (err || esz <= 0 || hdr[1] > 1024) {
 		gp_err_free(err);
-		c->sink->error(c->sink->ctx, "gopsy: g.ancestors is not readable in the core");
+		c->sink->error(c->sink->ctx, "gopsy: g.ancestors is not readable");
 		return;
 	}
 	int minor = c->b->bi.v.minor;
@@ -460,7 +460,7 @@ void gp_tb_print_ancestors(const struct gp_tb_ctx *c, const struct gp_tb_start *
 			err = gp_target_u64(c->t, a + (uint64_t)gp_loff(l, GP_L_ANCESTORINFO_GOPC), &gopc);
 		if (err) {
 			gp_err_free(err);
-			c->sink->error(c->sink->ctx, "gopsy: an ancestor record is not readable in the core");
+			c->sink->error(c->sink->ctx, "gopsy: an ancestor record is not readable");
 			return;
 		}
 		c->sink->ancestor(c->sink->ctx, goid);

@@ -62,7 +62,7 @@ void gp_backlog_read(const struct gp_rt *rt, struct gp_backlog *out)
 	if (!err)
 		err = gp_target_u64(rt->t, idx, &index);
 	if (err || index >= BACKLOG) {
-		out->how = err ? "not in the core" : "printBacklogIndex out of range";
+		out->how = err ? "not readable" : "printBacklogIndex out of range";
 		gp_err_free(err);
 		return;
 	}

@@ -13,7 +13,7 @@ int gp_chan_read(const struct gp_rt *rt, uint64_t addr, struct gp_chan *out, con
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_HCHAN);
 	const unsigned char *p = addr && size > 0 ? gp_target_ptr(rt->t, addr, (size_t)size) : NULL;
 	if (!p) {
-		*problem = "the channel is not in the core";
+		*problem = "the channel is not readable";
 		return -1;
 	}
 	out->qcount = gp_lget(l, p, GP_L_HCHAN_QCOUNT);

@@ -213,7 +213,7 @@ static int emit_record(const struct gp_rt *rt, struct gp_pccache *c, struct acc 
 		tmpl.kind = GP_DEFER_OPEN;
 		int rc = open_coded(rt, c, x, r->fd, r->varp, &tmpl);
 		if (rc > 0 && !*problem)
-			*problem = "an openDefer record's funcdata or frame is not in the core";
+			*problem = "an openDefer record's funcdata or frame is not readable";
 		return rc < 0 ? -1 : 0;
 	}
 	if (r->rangefunc) { /* deferprocat pushes onto *d.head; deferconvert splices the list in */
@@ -264,7 +264,7 @@ struct gp_err *gp_defers_read(const struct gp_rt *rt, struct gp_pccache *c, cons
 	struct gp_err *err = gp_target_u64(rt->t, g->addr + (uint64_t)gp_loff(l, GP_L_G__DEFER), &first);
 	if (err) {
 		gp_err_free(err);
-		out->problem = "g._defer is not in the core";
+		out->problem = "g._defer is not readable";
 		return NULL;
 	}
 	/* frames by sp, for the records' frame_at (only when there are records) */
@@ -288,7 +288,7 @@ struct gp_err *gp_defers_read(const struct gp_rt *rt, struct gp_pccache *c, cons
 		}
 		const unsigned char *b = dsize > 0 ? gp_target_ptr(rt->t, p, (size_t)dsize) : NULL;
 		if (!b) {
-			problem = "a _defer record is not in the core";
+			problem = "a _defer record is not readable";
 			break;
 		}
 		int loop = 0;
@@ -355,7 +355,7 @@ struct gp_err *gp_defers_read(const struct gp_rt *rt, struct gp_pccache *c, cons
 		if (rc < 0)
 			return &gp_err_nomem;
 		if (rc > 0 && !problem)
-			problem = "a frame's open-coded defer info or deferBits is not in the core";
+			problem = "a frame's open-coded defer info or deferBits is not readable";
 	}
 	int unmatched = 0;
 	for (size_t i = 0; i < nrec && !x.full; i++) {

@@ -83,7 +83,7 @@ static struct gp_err *read_slice(const struct gp_target *t, uint64_t addr, struc
 static int plausible_allgs(const struct gp_target *t, const struct gp_slice *s)
 {
 	return s->len >= 1 && s->len <= s->cap && s->cap < (1ull << 32) && s->ptr &&
-	       gp_core_ptr(t->core, s->ptr, s->len * 8) != NULL;
+	       gp_target_mem_ptr(t, s->ptr, s->len * 8) != NULL;
 }
 
 struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b, struct gp_allgs *out)
@@ -99,7 +99,7 @@ struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b
 		if (!plausible_allgs(t, &out->s)) {
 			/* Say why: the array may simply be in a part of the core that is missing. */
 			unsigned char probe;
-			struct gp_err *why = out->s.len ? gp_core_read(t->core, out->s.ptr + (out->s.len - 1) * 8, &probe, 1) : NULL;
+			struct gp_err *why = out->s.len ? gp_target_read(t, out->s.ptr + (out->s.len - 1) * 8, &probe, 1) : NULL;
 			struct gp_err *e = gp_errorf(GP_ERR_FORMAT, "runtime.allgs at 0x%llx holds {ptr 0x%llx, len %llu, cap %llu}: not a readable goroutine list%s%s",
 						     (unsigned long long)out->addr, (unsigned long long)out->s.ptr,
 						     (unsigned long long)out->s.len, (unsigned long long)out->s.cap,
@@ -134,6 +134,6 @@ struct gp_err *gp_find_allgs(const struct gp_target *t, const struct gp_gobin *b
 			return NULL;
 		}
 	}
-	return gp_errorf(GP_ERR_NOT_FOUND, "runtime.allgs not found in the stripped binary: runtime.allgadd references %d addresses, %d shaped like a slice, none holds a readable goroutine list in the core",
-			 n, candidates);
+	return gp_errorf(GP_ERR_NOT_FOUND, "runtime.allgs not found in the stripped binary: runtime.allgadd references %d addresses, %d shaped like a slice, none holds a readable goroutine list in %s",
+			 n, candidates, t->img->where);
 }

@@ -26,7 +26,7 @@ static void apply(const char *s, size_t n, const char *name, int *val)
 	}
 }
 
-int gp_godebug_int(const struct gp_target *t, const struct gp_core *core, const struct gp_gobin *b,
+int gp_godebug_int(const struct gp_target *t, const struct gp_image *core, const struct gp_gobin *b,
 		   const char *name, int dflt)
 {
 	int val = dflt;
@@ -35,7 +35,7 @@ int gp_godebug_int(const struct gp_target *t, const struct gp_core *core, const 
 		apply(d, strlen(d), name, &val);
 	/* The environment block ends right before the executable's name (AT_EXECFN) at the top of the
 	 * main stack; look at most 256 KiB below it for "GODEBUG=" at the start of a string. */
-	uint64_t execfn = gp_core_auxv(core, AT_EXECFN);
+	uint64_t execfn = gp_image_auxv(core, AT_EXECFN);
 	if (!execfn)
 		return val;
 	enum { WINDOW = 256 * 1024 };

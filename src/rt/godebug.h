@@ -7,11 +7,11 @@
 #define GOPSY_RT_GODEBUG_H
 
 #include "gobin/gobin.h"
-#include "target/core.h"
+#include "target/image.h"
 #include "target/target.h"
 
 /* The integer value of setting `name`, or dflt when nothing sets it. */
-int gp_godebug_int(const struct gp_target *t, const struct gp_core *core, const struct gp_gobin *b,
+int gp_godebug_int(const struct gp_target *t, const struct gp_image *core, const struct gp_gobin *b,
 		   const char *name, int dflt);
 
 #endif

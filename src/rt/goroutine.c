@@ -67,7 +67,7 @@ struct gp_err *gp_rt_init(struct gp_rt *rt, const struct gp_target *t, const str
 	read_fing(rt);
 	int minor = b->bi.v.minor;
 	if (minor >= 26) /* runtime1.go dbgvars: def 0 in 1.26, 1 from 1.27 */
-		rt->tracebacklabels = gp_godebug_int(t, t->core, b, "tracebacklabels", minor >= 27) == 1;
+		rt->tracebacklabels = gp_godebug_int(t, t->img, b, "tracebacklabels", minor >= 27) == 1;
 	return gp_find_allgs(t, b, &rt->allgs);
 }
 

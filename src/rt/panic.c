@@ -21,7 +21,7 @@ int gp_panics_read(const struct gp_rt *rt, uint64_t first, struct gp_rpanic *out
 			}
 		const unsigned char *b = size > 0 ? gp_target_ptr(rt->t, p, (size_t)size) : NULL;
 		if (!b) {
-			*problem = "a _panic record is not in the core";
+			*problem = "a _panic record is not readable";
 			break;
 		}
 		struct gp_rpanic *r = &out[n++];

@@ -85,17 +85,11 @@ static int64_t m_id_of(const struct gp_rt *rt, uint64_t m)
 	return (int64_t)id;
 }
 
-static const char *astr(struct gp_arena *a, const char *fmt, ...) GP_PRINTF(2, 3);
-static const char *astr(struct gp_arena *a, const char *fmt, ...)
+static const char *or_nomem(const char *s)
 {
-	char buf[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	const char *s = gp_arena_strdup(a, buf);
 	return s ? s : "out of memory";
 }
+#define astr(a, ...) or_nomem(gp_arena_printf((a), __VA_ARGS__))
 
 /* An address -> index map (open addressing, grown in the arena) for cycle-safe walks, dedup and
  * lookups by address. Keys are never 0. */
@@ -212,7 +206,7 @@ static struct gp_err *read_m(const struct gp_rt *rt, uint64_t addr, struct gp_m 
 		unsigned char probe;
 		struct gp_err *err = gp_target_read(rt->t, addr, &probe, 1);
 		if (!err)
-			err = gp_errorf(GP_ERR_TRUNCATED, "its %d bytes are not all in the core", gp_lsize(l, GP_L_SIZEOF_M));
+			err = gp_errorf(GP_ERR_TRUNCATED, "its %d bytes are not all readable", gp_lsize(l, GP_L_SIZEOF_M));
 		return gp_err_wrap(err, "reading m at 0x%llx", (unsigned long long)addr);
 	}
 	m->id = fld(l, p, GP_L_M_ID, -1);
@@ -282,7 +276,7 @@ static uint64_t find_allm(const struct gp_rt *rt, struct gp_arena *a, const char
 			return tg[i] + rt->t->bias;
 		}
 	}
-	*why = astr(a, "no symbol runtime.allm, and none of the %d addresses runtime.mcommoninit references holds an m in the core", n);
+	*why = astr(a, "no symbol runtime.allm, and none of the %d addresses runtime.mcommoninit references holds a readable m", n);
 	return 0;
 }
 
@@ -394,7 +388,7 @@ static int read_ms(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *
 	}
 	/* Threads: each one's TLS g names its M. An M missing from allm is added with the part of
 	 * its alllink chain not yet listed (allm unknown or broken). */
-	const struct gp_core *core = rt->t->core;
+	const struct gp_image *core = rt->t->img;
 	for (size_t i = 0; i < core->nthreads; i++) {
 		const struct gp_thread *th = &core->threads[i];
 		uint64_t maddr = gp_thread_m(rt, th);
@@ -515,7 +509,7 @@ static uint64_t find_allp(const struct gp_rt *rt, struct gp_arena *a, const char
 			return sl[i] + rt->t->bias;
 		}
 	}
-	*why = astr(a, "no symbol runtime.allp, and of the %d addresses runtime.procresize references (%d shaped like a slice) none holds the Ps in the core",
+	*why = astr(a, "no symbol runtime.allp, and of the %d addresses runtime.procresize references (%d shaped like a slice) none holds readable Ps",
 		    n, shaped);
 	return 0;
 }
@@ -677,7 +671,7 @@ static void read_sched(const struct gp_rt *rt, struct gp_arena *a, struct gp_sch
 		s->sched_addr = sym + rt->t->bias;
 		const unsigned char *b = struct_at(rt, s->sched_addr, GP_L_SIZEOF_SCHED, buf, sizeof(buf));
 		if (!b) {
-			s->sched_problem = astr(a, "runtime.sched at 0x%llx is not in the core", (unsigned long long)s->sched_addr);
+			s->sched_problem = astr(a, "runtime.sched at 0x%llx is not readable", (unsigned long long)s->sched_addr);
 			return;
 		}
 		s->sched_how = "symbol runtime.sched";

@@ -73,7 +73,7 @@ static void walk_root(struct walk *w, uint32_t root, uint64_t treap)
 		struct gp_sudog s;
 		if (gp_sudog_read(w->rt, nd.addr, &s) != 0) {
 			w->invalid++;
-			w->problem = "a semaphore treap node is not in the core";
+			w->problem = "a semaphore treap node is not readable";
 			continue;
 		}
 		/* A child is believed only when it points back at the node it hangs from: then no node
@@ -134,7 +134,7 @@ size_t gp_semtable_walk(const struct gp_rt *rt, const struct gp_semtable *st, si
 		struct gp_err *err = gp_target_u64(rt->t, st->addr + (uint64_t)i * st->stride + (uint64_t)treap, &t);
 		if (err) {
 			gp_err_free(err);
-			w.problem = "a root of runtime.semtable is not in the core";
+			w.problem = "a root of runtime.semtable is not readable";
 			w.invalid++;
 			continue;
 		}
@@ -187,7 +187,7 @@ void gp_semtable_find(const struct gp_rt *rt, gp_is_g_fn *is_g, void *gctx, stru
 		out->addr = sym + rt->t->bias;
 		out->how = "symbol runtime.semtable";
 		if (!gp_target_ptr(rt->t, out->addr, (size_t)out->nroots * out->stride)) {
-			*problem = "runtime.semtable is not in the core";
+			*problem = "runtime.semtable is not readable";
 			out->addr = 0;
 		}
 		return;
@@ -223,7 +223,7 @@ void gp_semtable_find(const struct gp_rt *rt, gp_is_g_fn *is_g, void *gctx, stru
 		}
 	}
 	if (best < 0) {
-		*problem = ncand ? "no symbol runtime.semtable, and none of the addresses runtime.semacquire1 and runtime.semrelease1 share holds a valid semaphore table in the core"
+		*problem = ncand ? "no symbol runtime.semtable, and none of the addresses runtime.semacquire1 and runtime.semrelease1 share holds a readable, valid semaphore table"
 				 : "no symbol runtime.semtable, and runtime.semacquire1 and runtime.semrelease1 share no address operand";
 		return;
 	}

@@ -47,7 +47,7 @@ int gp_stacklimit_read(const struct gp_rt *rt, uint64_t *size, uint64_t *ceiling
 		err = gp_target_u64(rt->t, b + rt->t->bias, ceiling);
 	if (err) {
 		gp_err_free(err);
-		*how = "not in the core";
+		*how = "not readable";
 		return -1;
 	}
 	return 0;

@@ -43,7 +43,7 @@ size_t gp_sudog_walk(const struct gp_rt *rt, uint64_t first, enum gp_sudog_link 
 		}
 		struct gp_sudog s;
 		if (gp_sudog_read(rt, p, &s) != 0) {
-			*problem = "a sudog of the list is not in the core";
+			*problem = "a sudog of the list is not readable";
 			break;
 		}
 		n++;

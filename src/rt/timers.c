@@ -97,7 +97,7 @@ static void classify(const struct gp_rt *rt, struct gp_timer *t)
 	t->func = "";
 	t->fn = t->f ? u64_at(rt, t->f, &ok) : 0;
 	if (t->f && !ok) {
-		t->problem = "the callback's func value is not in the core";
+		t->problem = "the callback's func value is not readable";
 		return;
 	}
 	t->func = code_name(rt, t->fn);
@@ -107,7 +107,7 @@ static void classify(const struct gp_rt *rt, struct gp_timer *t)
 		t->g = t->arg.data;
 		t->goid = u64_at(rt, t->g + (uint64_t)gp_loff(l, GP_L_G_GOID), &ok);
 		if (!ok)
-			t->problem = "the sleeping g is not in the core";
+			t->problem = "the sleeping g is not readable";
 		else if (u64_at(rt, t->g + (uint64_t)gp_loff(l, GP_L_G_TIMER), &ok) != t->addr || !ok)
 			t->problem = "the sleeping g's own timer (g.timer) is another one";
 	} else if (!strcmp(f, "time.goFunc")) { /* AfterFunc: arg = the func() (a *funcval) */
@@ -124,7 +124,7 @@ static void classify(const struct gp_rt *rt, struct gp_timer *t)
 		} else {
 			t->kind = GP_TIMER_AFTERFUNC;
 			if (!*t->user_func)
-				t->problem = "the AfterFunc function is not in the core";
+				t->problem = "the AfterFunc function is not readable";
 		}
 	} else if (!strcmp(f, "time.sendTime")) { /* NewTimer, NewTicker: arg = the channel */
 		t->kind = t->period > 0 ? GP_TIMER_TICKER : GP_TIMER_CHAN;
@@ -199,7 +199,7 @@ static void add_heap(const struct gp_rt *rt, uint64_t addr, int32_t p_id, int32_
 	struct gp_err *err = gp_target_read(rt->t, addr, sl, sizeof(sl));
 	if (err) {
 		gp_err_free(err);
-		out->problem = out->problem ? out->problem : "a timer heap's slice header is not in the core";
+		out->problem = out->problem ? out->problem : "a timer heap's slice header is not readable";
 		return;
 	}
 	if (p_id >= 0)
@@ -211,7 +211,7 @@ static void add_heap(const struct gp_rt *rt, uint64_t addr, int32_t p_id, int32_
 		return;
 	}
 	if (!gp_target_ptr(rt->t, sl[0], (size_t)sl[1] * hs->esize)) {
-		out->problem = out->problem ? out->problem : "a timer heap's array is not in the core";
+		out->problem = out->problem ? out->problem : "a timer heap's array is not readable";
 		return;
 	}
 	hs->h[hs->n++] = (struct heap_desc){p_id, bubble, sl[0], sl[1]};
@@ -256,7 +256,7 @@ static struct gp_err *find_bubbles(const struct gp_rt *rt, struct gp_arena *a, s
 		if (gp_g_bubble(rt, &g, &bb) != 0 ||
 		    (err = gp_target_u64(rt->t, b + (uint64_t)gp_loff(l, GP_L_SYNCTESTBUBBLE_NOW), &now))) {
 			gp_err_free(err);
-			out->problem = out->problem ? out->problem : "a goroutine's synctest bubble is not in the core";
+			out->problem = out->problem ? out->problem : "a goroutine's synctest bubble is not readable";
 			continue;
 		}
 		if (out->nbubbles == cap &&
@@ -279,7 +279,7 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 		return NULL;
 	}
 	if (out->impl == 2)
-		out->lazy_chan = minor >= 27 || gp_godebug_int(rt->t, rt->t->core, rt->b, "asynctimerchan", 0) != 1;
+		out->lazy_chan = minor >= 27 || gp_godebug_int(rt->t, rt->t->img, rt->b, "asynctimerchan", 0) != 1;
 	if (out->lazy_chan)
 		out->note = "channel timers nobody is blocked on are in no heap (not listed)";
 	if (s->ps_problem)
@@ -320,7 +320,7 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 				memcpy(&hwhen, arr + i * esize + (size_t)gp_loff(l, GP_L_TIMERWHEN_WHEN), 8);
 			const unsigned char *p = taddr && tsize > 0 ? gp_target_ptr(rt->t, taddr, (size_t)tsize) : NULL;
 			if (!p) {
-				out->problem = out->problem ? out->problem : "a timer of a heap is not in the core";
+				out->problem = out->problem ? out->problem : "a timer of a heap is not readable";
 				continue;
 			}
 			if (!addrset_add(&set, taddr)) {

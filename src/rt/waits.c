@@ -675,7 +675,7 @@ static void read_gs(struct ctx *c)
 		w->ngs++;
 	}
 	if (unreadable)
-		w->problem = astr(c, "%zu of the %llu goroutines of allgs are not in the core", unreadable,
+		w->problem = astr(c, "%zu of the %llu goroutines of allgs are not readable", unreadable,
 				  (unsigned long long)c->nall);
 }
 

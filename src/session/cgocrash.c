@@ -131,7 +131,7 @@ struct gp_err *gp_cgocrash_read(struct gp_session *s, size_t max_c, size_t max_g
 	memset(o, 0, sizeof(*o));
 	const struct gp_death *death = gp_session_death(s);
 	const struct gp_death_m *d = &death->printer;
-	const struct gp_core *core = s->core;
+	const struct gp_image *core = s->t.img;
 	struct gp_sigctx sc;
 	o->m_id = -1;
 	if (d->kind == GP_DEATH_SIGNAL && d->has_sigctx && !in_go_text(&s->rt, d->sig.regs[GP_X86_RIP])) {

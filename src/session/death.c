@@ -118,7 +118,7 @@ static void read_m(const struct gp_rt *rt, struct gp_pccache *cache, const struc
 	memset(d, 0, sizeof(*d));
 	d->m_id = -1;
 	d->thread = th;
-	d->leader_tid = rt->t->core->pid;
+	d->leader_tid = rt->t->img->pid;
 	uint64_t fs = th->regs[GP_X86_FS_BASE];
 	struct gp_err *err = fs ? gp_target_u64(rt->t, fs - 8, &d->tls_g) : NULL;
 	gp_err_free(err);
@@ -162,7 +162,7 @@ static void read_m(const struct gp_rt *rt, struct gp_pccache *cache, const struc
 	}
 	if (d->kind != GP_DEATH_SIGNAL || !d->has_sigctx)
 		return;
-	d->relay = d->sig.signo == SIGQUIT && d->sig.code == 0 /* SI_USER */ && d->sig.pid == rt->t->core->pid;
+	d->relay = d->sig.signo == SIGQUIT && d->sig.code == 0 /* SI_USER */ && d->sig.pid == rt->t->img->pid;
 	/* sighandler: gp is the g the signal interrupted, which it records as m.caughtsig; fatalsignal
 	 * switches to m.curg when that g is g0 in a cgo call. */
 	d->gp = d->caughtsig ? d->caughtsig : stack_owner(rt, d, d->sig.regs[GP_X86_RSP]);
@@ -195,9 +195,9 @@ static int relay_order(const void *a, const void *b)
 void gp_death_read(const struct gp_rt *rt, struct gp_pccache *cache, struct gp_arena *a, struct gp_death *d)
 {
 	memset(d, 0, sizeof(*d));
-	const struct gp_core *core = rt->t->core;
+	const struct gp_image *core = rt->t->img;
 	if (!core->nthreads) {
-		d->problem = "the core has no thread notes (NT_PRSTATUS)";
+		d->problem = "the process image has no threads";
 		return;
 	}
 	read_m(rt, cache, &core->threads[0], &d->printer, &d->problem);

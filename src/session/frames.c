@@ -19,7 +19,7 @@ static const char *unwind_problem(enum gp_unwind_error e)
 	case GP_UNWIND_STUCK:
 		return "unwinding: traceback stuck";
 	case GP_UNWIND_UNREADABLE:
-		return "unwinding: a return address is not in the core";
+		return "unwinding: a return address is not readable";
 	}
 	return "unwinding failed";
 }

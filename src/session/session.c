@@ -34,7 +34,7 @@ static struct gp_err *find_exe(struct gp_session *s, const char *exe_path)
 		s->exe_path = exe_path;
 		return NULL;
 	}
-	s->exe_path = gp_core_exe_path(s->core);
+	s->exe_path = gp_image_exe_path(&s->core->img);
 	if (!s->exe_path)
 		return gp_errorf(GP_ERR_NOT_FOUND, "core %s does not name its executable (no NT_FILE note): pass --exe BIN",
 				 s->core_path);
@@ -61,13 +61,13 @@ struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path,
 		err = find_exe(s, exe_path);
 	if (err)
 		goto fail;
-	if (s->core->truncated_bytes)
+	if (s->core->img.truncated_bytes)
 		warnf(s, "core %s is truncated: %llu bytes of its memory are missing from the file; whatever lay there "
 			 "is reported where it is needed",
-		      core_path, (unsigned long long)s->core->truncated_bytes);
+		      core_path, (unsigned long long)s->core->img.truncated_bytes);
 	if ((err = gp_gobin_open(s->exe_path, &s->arena, &s->bin)))
 		goto fail;
-	if ((err = gp_target_init(&s->t, s->core, s->bin->exe, force)))
+	if ((err = gp_target_init_core(&s->t, s->core, s->bin->exe, force)))
 		goto fail;
 	if (s->t.buildid_note)
 		warnf(s, "executable not verified against the core: %s", s->t.buildid_note);
@@ -118,7 +118,7 @@ const struct gp_now *gp_session_now(struct gp_session *s)
 			gp_err_free(err);
 			memset(&s->now, 0, sizeof(s->now));
 		} else if (!s->now.ns) {
-			s->now_problem = "no monotonic timestamp of the runtime's is in the core";
+			s->now_problem = "no monotonic timestamp of the runtime's is readable";
 		}
 	}
 	return &s->now;

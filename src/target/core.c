@@ -32,8 +32,8 @@ static struct gp_err *parse_file_note(struct gp_core *c, struct gp_arena *a, con
 	if (count > (n - 16) / 24)
 		return gp_errorf(GP_ERR_FORMAT, "%s: NT_FILE note claims %llu files in %zu bytes", c->path,
 				 (unsigned long long)count, n);
-	c->files = GP_NEWN(a, struct gp_mapped_file, count ? count : 1);
-	if (!c->files)
+	c->img.files = GP_NEWN(a, struct gp_mapped_file, count ? count : 1);
+	if (!c->img.files)
 		return &gp_err_nomem;
 	const unsigned char *names = d + 16 + count * 24, *end = d + n;
 	for (uint64_t i = 0; i < count; i++) {
@@ -41,7 +41,7 @@ static struct gp_err *parse_file_note(struct gp_core *c, struct gp_arena *a, con
 		const unsigned char *nul = names < end ? memchr(names, 0, (size_t)(end - names)) : NULL;
 		if (!nul)
 			break; /* names truncated: keep what is complete */
-		struct gp_mapped_file *f = &c->files[c->nfiles++];
+		struct gp_mapped_file *f = &c->img.files[c->img.nfiles++];
 		f->start = gp_le64(e);
 		f->end = gp_le64(e + 8);
 		f->file_offset = gp_le64(e + 16) * page;
@@ -75,17 +75,17 @@ static struct gp_err *parse_notes(struct gp_core *c, struct gp_arena *a, Elf *el
 			if (n < PRSTATUS_MIN)
 				return gp_errorf(GP_ERR_FORMAT, "%s: NT_PRSTATUS note of %zu bytes (need %d): not an x86-64 core?",
 						 c->path, n, PRSTATUS_MIN);
-			if (c->nthreads == *thread_cap) {
+			if (c->img.nthreads == *thread_cap) {
 				size_t cap = *thread_cap ? *thread_cap * 2 : 16;
 				struct gp_thread *t = GP_NEWN(a, struct gp_thread, cap);
 				if (!t)
 					return &gp_err_nomem;
-				if (c->nthreads)
-					memcpy(t, c->threads, c->nthreads * sizeof(*t));
-				c->threads = t;
+				if (c->img.nthreads)
+					memcpy(t, c->img.threads, c->img.nthreads * sizeof(*t));
+				c->img.threads = t;
 				*thread_cap = cap;
 			}
-			struct gp_thread *t = &c->threads[c->nthreads++];
+			struct gp_thread *t = &c->img.threads[c->img.nthreads++];
 			t->tid = (int32_t)gp_le32(desc + PRSTATUS_PID);
 			t->cursig = (int16_t)gp_le16(desc + PRSTATUS_CURSIG);
 			for (int r = 0; r < GP_X86_NREGS; r++)
@@ -94,27 +94,27 @@ static struct gp_err *parse_notes(struct gp_core *c, struct gp_arena *a, Elf *el
 		}
 		case NT_PRPSINFO:
 			if (n >= PRPSINFO_MIN) {
-				c->pid = (int32_t)gp_le32(desc + PRPSINFO_PID);
-				memcpy(c->comm, desc + PRPSINFO_FNAME, 16);
-				memcpy(c->psargs, desc + PRPSINFO_PSARGS, 80);
+				c->img.pid = (int32_t)gp_le32(desc + PRPSINFO_PID);
+				memcpy(c->img.comm, desc + PRPSINFO_FNAME, 16);
+				memcpy(c->img.psargs, desc + PRPSINFO_PSARGS, 80);
 			}
 			break;
 		case NT_SIGINFO:
 			if (n >= 24) {
-				c->siginfo.present = 1;
-				c->siginfo.signo = (int32_t)gp_le32(desc);
-				c->siginfo.errnum = (int32_t)gp_le32(desc + 4);
-				c->siginfo.code = (int32_t)gp_le32(desc + 8);
-				c->siginfo.addr = gp_le64(desc + 16);
-				c->siginfo.pid = (int32_t)gp_le32(desc + 16);
+				c->img.siginfo.present = 1;
+				c->img.siginfo.signo = (int32_t)gp_le32(desc);
+				c->img.siginfo.errnum = (int32_t)gp_le32(desc + 4);
+				c->img.siginfo.code = (int32_t)gp_le32(desc + 8);
+				c->img.siginfo.addr = gp_le64(desc + 16);
+				c->img.siginfo.pid = (int32_t)gp_le32(desc + 16);
 			}
 			break;
 		case NT_AUXV:
-			c->nauxv = n / 16;
-			c->auxv = GP_NEWN(a, uint64_t, 2 * c->nauxv + 2);
-			if (!c->auxv)
+			c->img.nauxv = n / 16;
+			c->img.auxv = GP_NEWN(a, uint64_t, 2 * c->img.nauxv + 2);
+			if (!c->img.auxv)
 				return &gp_err_nomem;
-			memcpy(c->auxv, desc, c->nauxv * 16);
+			memcpy(c->img.auxv, desc, c->img.nauxv * 16);
 			break;
 		case NT_FILE: {
 			struct gp_err *err = parse_file_note(c, a, desc, n);
@@ -129,11 +129,6 @@ static struct gp_err *parse_notes(struct gp_core *c, struct gp_arena *a, Elf *el
 	return NULL;
 }
 
-static int seg_cmp(const void *x, const void *y)
-{
-	const struct gp_core_segment *a = x, *b = y;
-	return a->vaddr < b->vaddr ? -1 : a->vaddr > b->vaddr;
-}
 
 struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core **out)
 {
@@ -143,7 +138,9 @@ struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core
 		return &gp_err_nomem;
 	struct gp_core *c = &p->pub;
 	c->path = gp_arena_strdup(a, path);
-	if (!c->path)
+	c->img.source = gp_arena_printf(a, "core %s", path);
+	c->img.where = "the core";
+	if (!c->path || !c->img.source)
 		return &gp_err_nomem;
 	struct gp_err *err = gp_elffile_open(&p->f, path, "core");
 	if (err)
@@ -165,8 +162,8 @@ struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core
 		err = gp_errorf(GP_ERR_FORMAT, "%s: cannot read program headers: %s", path, elf_errmsg(-1));
 		goto fail;
 	}
-	c->segs = GP_NEWN(a, struct gp_core_segment, nph ? nph : 1);
-	if (!c->segs) {
+	c->img.segs = GP_NEWN(a, struct gp_segment, nph ? nph : 1);
+	if (!c->img.segs) {
 		err = &gp_err_nomem;
 		goto fail;
 	}
@@ -181,7 +178,7 @@ struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core
 			if ((err = parse_notes(c, a, p->f.elf, &ph, &thread_cap)))
 				goto fail;
 		} else if (ph.p_type == PT_LOAD) {
-			struct gp_core_segment *s = &c->segs[c->nsegs++];
+			struct gp_segment *s = &c->img.segs[c->img.nsegs++];
 			s->vaddr = ph.p_vaddr;
 			s->memsz = ph.p_memsz;
 			s->offset = ph.p_offset;
@@ -189,11 +186,11 @@ struct gp_err *gp_core_open(const char *path, struct gp_arena *a, struct gp_core
 			s->flags = ph.p_flags;
 			s->avail = s->offset >= c->size ? 0
 				 : (c->size - s->offset < s->filesz ? c->size - s->offset : s->filesz);
-			c->truncated_bytes += s->filesz - s->avail;
+			c->img.truncated_bytes += s->filesz - s->avail;
 		}
 	}
-	qsort(c->segs, c->nsegs, sizeof(*c->segs), seg_cmp);
-	if (c->nthreads == 0) {
+	gp_image_sort_segments(&c->img);
+	if (c->img.nthreads == 0) {
 		err = gp_errorf(GP_ERR_TRUNCATED, "%s: core has no thread (NT_PRSTATUS) notes", path);
 		goto fail;
 	}
@@ -212,25 +209,10 @@ void gp_core_close(struct gp_core *core)
 	core->map = NULL;
 }
 
-const struct gp_core_segment *gp_core_segment_at(const struct gp_core *c, uint64_t addr)
-{
-	size_t lo = 0, hi = c->nsegs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct gp_core_segment *s = &c->segs[mid];
-		if (addr < s->vaddr)
-			hi = mid;
-		else if (addr - s->vaddr >= s->memsz)
-			lo = mid + 1;
-		else
-			return s;
-	}
-	return NULL;
-}
 
 const void *gp_core_ptr(const struct gp_core *core, uint64_t addr, size_t len)
 {
-	const struct gp_core_segment *s = gp_core_segment_at(core, addr);
+	const struct gp_segment *s = gp_image_segment_at(&core->img, addr);
 	if (!s)
 		return NULL;
 	uint64_t off = addr - s->vaddr;
@@ -243,7 +225,7 @@ struct gp_err *gp_core_read(const struct gp_core *core, uint64_t addr, void *buf
 {
 	unsigned char *dst = buf;
 	while (len) {
-		const struct gp_core_segment *s = gp_core_segment_at(core, addr);
+		const struct gp_segment *s = gp_image_segment_at(&core->img, addr);
 		if (!s)
 			return gp_errorf(GP_ERR_NOT_FOUND, "address 0x%llx is not mapped in core %s",
 					 (unsigned long long)addr, core->path);
@@ -269,27 +251,5 @@ void gp_core_release_pages(const struct gp_core *core)
 		madvise((void *)start, core->size + ((uintptr_t)core->map - start), MADV_DONTNEED);
 }
 
-uint64_t gp_core_auxv(const struct gp_core *core, uint64_t type)
-{
-	for (size_t i = 0; i < core->nauxv; i++)
-		if (core->auxv[2 * i] == type)
-			return core->auxv[2 * i + 1];
-	return 0;
-}
 
-const struct gp_mapped_file *gp_core_file_at(const struct gp_core *core, uint64_t addr)
-{
-	for (size_t i = 0; i < core->nfiles; i++)
-		if (addr >= core->files[i].start && addr < core->files[i].end)
-			return &core->files[i];
-	return NULL;
-}
 
-const char *gp_core_exe_path(const struct gp_core *core)
-{
-	uint64_t at = gp_core_auxv(core, AT_PHDR);
-	if (!at)
-		at = gp_core_auxv(core, AT_ENTRY);
-	const struct gp_mapped_file *f = at ? gp_core_file_at(core, at) : NULL;
-	return f ? f->path : NULL;
-}

@@ -1,39 +1,44 @@
-/* target.c — one address space over a core and its executable (see target.h). */
+/* target.c — one address space over a backend's memory and the executable (see target.h); the core
+ * backend's memory operations. */
 #include "target/target.h"
 
 #include <elf.h>
 #include <string.h>
 
-struct gp_err *gp_target_init(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe, int force)
+struct gp_err *gp_target_init(struct gp_target *t, const struct gp_image *img, const struct gp_target_mem *mem,
+			      void *backend, const struct gp_exe *exe, int force)
 {
 	memset(t, 0, sizeof(*t));
-	t->core = core;
+	t->img = img;
+	t->mem = mem;
+	t->backend = backend;
 	t->exe = exe;
-	uint64_t at_entry = gp_core_auxv(core, AT_ENTRY);
+	uint64_t at_entry = gp_image_auxv(img, AT_ENTRY);
 	if (exe->type == ET_DYN) {
 		if (!at_entry)
-			return gp_errorf(GP_ERR_TRUNCATED, "core %s has no auxiliary vector (NT_AUXV): cannot place the PIE executable %s",
-					 core->path, exe->path);
+			return gp_errorf(GP_ERR_TRUNCATED, "%s has no auxiliary vector: cannot place the PIE executable %s",
+					 img->source, exe->path);
 		t->bias = at_entry - exe->entry;
 	} else if (at_entry && at_entry != exe->entry) {
 		if (!force)
-			return gp_errorf(GP_ERR_MISMATCH, "core %s was not produced by %s: its entry point is 0x%llx, the executable's 0x%llx (use --force to go on anyway)",
-					 core->path, exe->path, (unsigned long long)at_entry, (unsigned long long)exe->entry);
+			return gp_errorf(GP_ERR_MISMATCH, "%s %s %s: its entry point is 0x%llx, the executable's 0x%llx (use --force to go on anyway)",
+					 img->source, img->running ? "does not run" : "was not produced by", exe->path, (unsigned long long)at_entry, (unsigned long long)exe->entry);
 	}
 	if (!exe->go_buildid || !exe->go_buildid_vaddr) {
 		t->buildid_note = "the executable has no Go build ID note";
 		return NULL;
 	}
 	size_t n = strlen(exe->go_buildid);
-	const char *in_core = gp_core_ptr(core, exe->go_buildid_vaddr + t->bias, n);
+	const char *in_core = gp_target_mem_ptr(t, exe->go_buildid_vaddr + t->bias, n);
 	if (!in_core) {
-		t->buildid_note = "the core does not contain the page with the Go build ID";
+		t->buildid_note = img->running ? "the process's page with the Go build ID is not readable"
+					       : "the core does not contain the page with the Go build ID";
 		return NULL;
 	}
 	if (memcmp(in_core, exe->go_buildid, n) != 0) {
 		if (!force)
-			return gp_errorf(GP_ERR_MISMATCH, "core %s was not produced by %s: Go build ID %.*s in the core, %s in the executable (use --force to go on anyway)",
-					 core->path, exe->path, (int)n, in_core, exe->go_buildid);
+			return gp_errorf(GP_ERR_MISMATCH, "%s %s %s: Go build ID %.*s in %s, %s in the executable (use --force to go on anyway)",
+					 img->source, img->running ? "does not run" : "was not produced by", exe->path, (int)n, in_core, img->where, exe->go_buildid);
 		t->buildid_note = "Go build ID MISMATCH (ignored because of --force)";
 		return NULL;
 	}
@@ -41,9 +46,36 @@ struct gp_err *gp_target_init(struct gp_target *t, const struct gp_core *core, c
 	return NULL;
 }
 
+static const void *core_ptr(void *b, uint64_t addr, size_t len)
+{
+	return gp_core_ptr(b, addr, len);
+}
+
+static struct gp_err *core_read(void *b, uint64_t addr, void *buf, size_t len)
+{
+	return gp_core_read(b, addr, buf, len);
+}
+
+static void core_release(void *b)
+{
+	gp_core_release_pages(b);
+}
+
+static const struct gp_target_mem core_mem = {core_ptr, core_read, core_release};
+
+struct gp_err *gp_target_init_core(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe, int force)
+{
+	return gp_target_init(t, &core->img, &core_mem, (void *)core, exe, force);
+}
+
+const void *gp_target_mem_ptr(const struct gp_target *t, uint64_t addr, size_t len)
+{
+	return t->mem == &core_mem ? gp_core_ptr(t->backend, addr, len) : t->mem->ptr(t->backend, addr, len);
+}
+
 const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len)
 {
-	const void *p = gp_core_ptr(t->core, addr, len);
+	const void *p = gp_target_mem_ptr(t, addr, len);
 	if (p)
 		return p;
 	const struct gp_exe_segment *s = gp_exe_segment_at(t->exe, addr - t->bias);
@@ -60,14 +92,14 @@ struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *bu
 		return NULL;
 	}
 	/* Maybe split across segments, or absent: read piecewise from the core for a precise error. */
-	struct gp_err *err = gp_core_read(t->core, addr, buf, len);
+	struct gp_err *err = t->mem->read(t->backend, addr, buf, len);
 	if (!err)
 		return NULL;
 	const struct gp_exe_segment *s = gp_exe_segment_at(t->exe, addr - t->bias);
 	if (s && !(s->flags & PF_W)) {
 		gp_err_free(err);
-		return gp_errorf(GP_ERR_TRUNCATED, "0x%llx+%zu: not in the core and beyond the file contents of %s",
-				 (unsigned long long)addr, len, t->exe->path);
+		return gp_errorf(GP_ERR_TRUNCATED, "0x%llx+%zu: not in %s and beyond the file contents of %s",
+				 (unsigned long long)addr, len, t->img->where, t->exe->path);
 	}
 	return err;
 }
@@ -85,5 +117,5 @@ struct gp_err *gp_target_u64(const struct gp_target *t, uint64_t addr, uint64_t 
 
 void gp_target_release_pages(const struct gp_target *t)
 {
-	gp_core_release_pages(t->core);
+	t->mem->release(t->backend);
 }

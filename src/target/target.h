@@ -1,10 +1,12 @@
-/* target.h — the memory of a dead (core) process as one address space: the core's dumped segments,
- * plus the executable's file for what the kernel did not dump (text, rodata, pclntab of file-backed
- * read-only mappings), shifted by the PIE load bias. Also checks that the executable is the one the
- * core ran (Go build ID), and finds the executable from the core when it is not given.
+/* target.h — the memory of a process as one address space, whichever backend holds it: a core's
+ * dumped segments (target/core.h) or a live process's snapshot (target/live.h), plus the executable's
+ * file for what is not there (text, rodata, pclntab of file-backed read-only mappings the kernel did
+ * not dump), shifted by the PIE load bias. Also checks that the executable is the one the process ran
+ * (Go build ID), and names the executable the process had mapped when it is not given.
  *
- * Reads are zero-copy when possible (gp_target_ptr). Addresses are run-time addresses; subtract
- * `bias` for the executable's link-time addresses (pclntab lookups).
+ * The layers above target/ see the process image (t->img: threads, mappings, auxv, siginfo) and the
+ * reads below, never the backend. Reads are zero-copy when possible (gp_target_ptr). Addresses are
+ * run-time addresses; subtract `bias` for the executable's link-time addresses (pclntab lookups).
  */
 #ifndef GOPSY_TARGET_TARGET_H
 #define GOPSY_TARGET_TARGET_H
@@ -15,26 +17,45 @@
 #include "base/err.h"
 #include "target/core.h"
 #include "target/exe.h"
+#include "target/image.h"
 
-struct gp_target {
-	const struct gp_core *core;
-	const struct gp_exe *exe;
-	uint64_t bias;            /* run-time minus link-time address (0 unless PIE) */
-	int buildid_checked;      /* 1: the core's copy of the Go build ID matched the executable's */
-	const char *buildid_note; /* why it could not be checked, or NULL */
+/* A backend's memory: ptr gives len bytes at addr that stay valid for the backend's lifetime, or
+ * NULL; read copies them or says precisely why it cannot; release lets go of what reads touched. */
+struct gp_target_mem {
+	const void *(*ptr)(void *backend, uint64_t addr, size_t len);
+	struct gp_err *(*read)(void *backend, uint64_t addr, void *buf, size_t len);
+	void (*release)(void *backend);
 };
 
-/* Tie core and executable together: compute the load bias (AT_ENTRY vs e_entry), and compare the Go
- * build ID bytes in the core's memory with the executable's. A mismatch is GP_ERR_MISMATCH unless
- * force; when the core lacks those bytes the check is skipped and buildid_note says so. */
-struct gp_err *gp_target_init(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe,
-			      int force) GP_MUST_USE;
+struct gp_target {
+	const struct gp_image *img;
+	const struct gp_exe *exe;
+	uint64_t bias;            /* run-time minus link-time address (0 unless PIE) */
+	int buildid_checked;      /* 1: the process's copy of the Go build ID matched the executable's */
+	const char *buildid_note; /* why it could not be checked, or NULL */
+	/* The backend, private to target/. */
+	const struct gp_target_mem *mem;
+	void *backend;
+};
 
-/* Read len bytes at run-time address addr: from the core, else (read-only, file-backed data) from the
- * executable. Errors name the address and why it is missing. */
+/* Tie a backend's image and memory to the executable: compute the load bias (AT_ENTRY vs e_entry),
+ * and compare the Go build ID bytes in the process's memory with the executable's. A mismatch is
+ * GP_ERR_MISMATCH unless force; when the memory lacks those bytes the check is skipped and
+ * buildid_note says so. */
+struct gp_err *gp_target_init(struct gp_target *t, const struct gp_image *img, const struct gp_target_mem *mem,
+			      void *backend, const struct gp_exe *exe, int force) GP_MUST_USE;
+/* gp_target_init over a core. */
+struct gp_err *gp_target_init_core(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe,
+				   int force) GP_MUST_USE;
+
+/* Read len bytes at run-time address addr: from the backend, else (read-only, file-backed data) from
+ * the executable. Errors name the address and why it is missing. */
 struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *buf, size_t len) GP_MUST_USE;
 /* Pointer to len readable bytes at addr, or NULL (then gp_target_read tells why). */
 const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len);
+/* Pointer to len bytes at addr from the process's own memory only (not the executable's file), or
+ * NULL: for checks that the process had data there. */
+const void *gp_target_mem_ptr(const struct gp_target *t, uint64_t addr, size_t len);
 /* Let go of the pages reads have touched (they come back on the next access: pointers from
  * gp_target_ptr stay valid). Passes over every goroutine call it every GP_TARGET_RELEASE_EVERY
  * goroutines, so that the resident set stays flat on cores much larger than memory needs. */

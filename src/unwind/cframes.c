@@ -216,9 +216,9 @@ static int elf_placement(Elf *elf, struct gp_mapped_file *const *maps, size_t n,
 	return 0;
 }
 
-/* Compare the file's GNU build ID with the bytes the core holds at its run-time address: 1 same,
+/* Compare the file's GNU build ID with the bytes the process holds at its run-time address: 1 same,
  * -1 different, 0 cannot tell (no build ID, or that page was not dumped). */
-static int build_id_matches(Elf *elf, const struct gp_core *core, uint64_t bias)
+static int build_id_matches(Elf *elf, const struct gp_target *t, uint64_t bias)
 {
 	size_t phnum;
 	if (elf_getphdrnum(elf, &phnum) != 0)
@@ -238,7 +238,7 @@ static int build_id_matches(Elf *elf, const struct gp_core *core, uint64_t bias)
 			    memcmp((const char *)d->d_buf + name_off, "GNU", 4) || !nh.n_descsz ||
 			    nh.n_descsz > MAX_BUILD_ID)
 				continue;
-			const void *mem = gp_core_ptr(core, ph.p_vaddr + desc_off + bias, nh.n_descsz);
+			const void *mem = gp_target_mem_ptr(t, ph.p_vaddr + desc_off + bias, nh.n_descsz);
 			if (!mem)
 				return 0;
 			return memcmp(mem, (const char *)d->d_buf + desc_off, nh.n_descsz) ? -1 : 1;
@@ -306,7 +306,7 @@ static struct gp_err *report_file(struct gp_cunwind *u, const char *path, struct
 	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	uint64_t bias = 0, lo = 0, hi = 0;
 	int placed = elf && elf_kind(elf) == ELF_K_ELF ? elf_placement(elf, maps, n, &bias, &lo, &hi) : -1;
-	int same = placed == 0 ? build_id_matches(elf, u->t->core, bias) : 0;
+	int same = placed == 0 ? build_id_matches(elf, u->t, bias) : 0;
 	if (elf)
 		elf_end(elf);
 	const char *bad = placed != 0 ? "not an x86-64 ELF file that fits its mappings"
@@ -353,7 +353,7 @@ static struct gp_err *report_exe(struct gp_cunwind *u, Dwfl_Module **out)
 
 static struct gp_err *report_modules(struct gp_cunwind *u, Dwfl_Module **exe_mod)
 {
-	const struct gp_core *core = u->t->core;
+	const struct gp_image *core = u->t->img;
 	struct gp_err *err = report_exe(u, exe_mod);
 	if (err)
 		return err;
@@ -367,12 +367,12 @@ static struct gp_err *report_modules(struct gp_cunwind *u, Dwfl_Module **exe_mod
 			maps[k++] = &core->files[i];
 	if (k)
 		qsort(maps, k, sizeof(*maps), by_path_then_start);
-	const char *exe_path = gp_core_exe_path(core);
+	const char *exe_path = gp_image_exe_path(core);
 	size_t reported = 0;
 	for (size_t i = 0, j; i < k; i = j) {
 		int exec = 0;
 		for (j = i; j < k && !strcmp(maps[j]->path, maps[i]->path); j++) {
-			const struct gp_core_segment *s = gp_core_segment_at(core, maps[j]->start);
+			const struct gp_segment *s = gp_image_segment_at(core, maps[j]->start);
 			exec |= s && (s->flags & PF_X);
 		}
 		if (!exec || (exe_path && !strcmp(maps[i]->path, exe_path)))
@@ -397,7 +397,7 @@ struct gp_err *gp_cunwind_open(const struct gp_target *t, const struct gp_gobin 
 	u->t = t;
 	u->b = b;
 	u->a = a;
-	u->tid = t->core->pid > 0 ? t->core->pid : 1;
+	u->tid = t->img->pid > 0 ? t->img->pid : 1;
 	u->dwfl = dwfl_begin(&dwfl_callbacks);
 	if (!u->dwfl) {
 		free(u);
@@ -463,7 +463,7 @@ static void describe(struct gp_cunwind *u, uint64_t pc, int initial, struct gp_c
 		dwfl_module_info(m, &ud, NULL, NULL, NULL, NULL, NULL, NULL);
 	size_t idx = ud ? (size_t)(uintptr_t)*ud : 0;
 	if (!idx || idx > u->nmods) {
-		const struct gp_mapped_file *mf = gp_core_file_at(u->t->core, at);
+		const struct gp_mapped_file *mf = gp_image_file_at(u->t->img, at);
 		if (mf) {
 			f->module = dupe(u, mf->path);
 			f->module_off = pc - (mf->start - mf->file_offset);

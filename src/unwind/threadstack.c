@@ -15,7 +15,7 @@ static const char *funcname_at(const struct gp_unwinder *u)
 int gp_running_start(const struct gp_rt *rt, struct gp_pccache *cache, const struct gp_g *g,
 		     struct gp_thread_start *out, const char **why)
 {
-	const struct gp_core *core = rt->t->core;
+	const struct gp_image *core = rt->t->img;
 	memset(out, 0, sizeof(*out));
 	if (!g->m) {
 		*why = "it has no M";
@@ -35,7 +35,7 @@ int gp_running_start(const struct gp_rt *rt, struct gp_pccache *cache, const str
 		}
 	}
 	if (!th) {
-		*why = "no thread of the core runs its M";
+		*why = "no thread of the process runs its M";
 		return -1;
 	}
 	out->tid = th->tid;

@@ -42,16 +42,16 @@ static void reads_notes_and_memory(void **state)
 	gp_arena_init(&a);
 	struct gp_core *c;
 	assert_null(open_bytes(img, n, &a, &c));
-	assert_int_equal(c->nthreads, 1);
-	assert_int_equal(c->threads[0].tid, CRAFT_TID);
-	assert_int_equal(c->threads[0].cursig, CRAFT_SIGNO);
-	assert_int_equal(c->threads[0].regs[GP_X86_RIP], CRAFT_RIP);
-	assert_true(c->siginfo.present);
-	assert_int_equal(c->siginfo.signo, CRAFT_SIGNO);
-	assert_int_equal(c->siginfo.addr, CRAFT_SIGADDR);
-	assert_string_equal(c->comm, "service");
-	assert_string_equal(gp_core_exe_path(c), CRAFT_EXE);
-	assert_int_equal(c->truncated_bytes, 0);
+	assert_int_equal(c->img.nthreads, 1);
+	assert_int_equal(c->img.threads[0].tid, CRAFT_TID);
+	assert_int_equal(c->img.threads[0].cursig, CRAFT_SIGNO);
+	assert_int_equal(c->img.threads[0].regs[GP_X86_RIP], CRAFT_RIP);
+	assert_true(c->img.siginfo.present);
+	assert_int_equal(c->img.siginfo.signo, CRAFT_SIGNO);
+	assert_int_equal(c->img.siginfo.addr, CRAFT_SIGADDR);
+	assert_string_equal(c->img.comm, "service");
+	assert_string_equal(gp_image_exe_path(&c->img), CRAFT_EXE);
+	assert_int_equal(c->img.truncated_bytes, 0);
 
 	unsigned char buf[16];
 	assert_null(gp_core_read(c, CRAFT_LOAD_VADDR + 0x10, buf, sizeof(buf)));
@@ -85,7 +85,7 @@ static void truncated_core_is_partial(void **state)
 	struct gp_core *c;
 	/* Cut 0x40 bytes into the load segment: the notes survive, memory past the cut is reported. */
 	assert_null(open_bytes(img, n - CRAFT_LOAD_FILESZ + 0x40, &a, &c));
-	assert_int_equal(c->truncated_bytes, CRAFT_LOAD_FILESZ - 0x40);
+	assert_int_equal(c->img.truncated_bytes, CRAFT_LOAD_FILESZ - 0x40);
 	unsigned char buf[8];
 	assert_null(gp_core_read(c, CRAFT_LOAD_VADDR + 0x38, buf, 8));
 	struct gp_err *err = gp_core_read(c, CRAFT_LOAD_VADDR + 0x3c, buf, 8);

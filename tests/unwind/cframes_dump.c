@@ -93,7 +93,7 @@ int main(int argc, char **argv)
 	gp_json_kint(&j, "us", (int64_t)(best * 1000));
 	if (cc.found) {
 		gp_json_kint(&j, "tid", cc.thread->tid);
-		gp_json_kbool(&j, "dumping_thread", cc.thread == &s->core->threads[0]);
+		gp_json_kbool(&j, "dumping_thread", cc.thread == &s->t.img->threads[0]);
 		gp_json_kint(&j, "m", cc.m_id);
 		gp_json_kstr(&j, "regs_from", regs_name(cc.regs_from));
 		gp_json_kstr(&j, "regs_source", cc.regs_source);
