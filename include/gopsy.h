@@ -26,6 +26,8 @@ enum gp_errcode {
 	GP_ERR_MISMATCH,    /* inputs do not belong together (core vs executable build ID) */
 	GP_ERR_USAGE,       /* caller error: bad arguments */
 	GP_ERR_INTERNAL,    /* a bug in gopsy */
+	GP_ERR_DENIED,      /* the system refused (ptrace not permitted, process traced by another) */
+	GP_ERR_GONE,        /* a live process (or thread) exited while being read */
 };
 
 struct gp_err;

@@ -301,8 +301,10 @@ struct gp_err *gp_cause_read(struct gp_session *s, struct gp_arena *a, struct gp
 	const struct gp_death_m *pm = &d->printer;
 	c->problem = d->problem;
 	if (d->kind == GP_DEATH_UNKNOWN) {
-		c->kind_name = "unknown";
+		c->kind_name = s->t.img->running ? "running" : "unknown";
 		summarize(c, a);
+		if (s->t.img->running)
+			c->summary = "none: the process was running when gopsy took its snapshot";
 		return NULL;
 	}
 	c->tid = pm->thread ? pm->thread->tid : -1;

@@ -69,6 +69,8 @@ const char *gp_errcode_name(enum gp_errcode code)
 	case GP_ERR_MISMATCH: return "mismatch";
 	case GP_ERR_USAGE: return "usage";
 	case GP_ERR_INTERNAL: return "internal";
+	case GP_ERR_DENIED: return "denied";
+	case GP_ERR_GONE: return "gone";
 	}
 	return "unknown";
 }

@@ -11,10 +11,27 @@ enum { EXIT_OK = 0, EXIT_ANALYSIS = 1, EXIT_USAGE = 2 };
 /* Print "gopsy: <err>" to stderr, free err, return the exit code for it. */
 int cli_fail(struct gp_err *err);
 
-/* Open a core (and its executable: exe, or the one the core names) as a session, printing the
- * session's warnings to stderr. */
+/* What an analysis command analyses: a core (the positional argument) or a live process (--pid),
+ * and the options that go with it: --exe BIN, --force, --no-fork, --stats. */
+struct cli_target {
+	const char *exe, *core;
+	int pid;
+	int force, no_fork, stats;
+};
+/* If argv[*i] is one of those options (or the core), take it (advancing *i past an option's value)
+ * and return 1; 0 when it is not; -1 on a bad value or a second core. */
+int cli_target_arg(struct cli_target *t, int argc, char **argv, int *i);
+/* Usage text of those options. */
+#define CLI_TARGET_USAGE "[--exe BIN] [--force] (CORE | --pid PID [--no-fork] [--stats])"
+/* 0 when exactly one of a core and --pid was given. */
+int cli_target_ok(const struct cli_target *t);
+
+/* Open the session (core, or live process), printing its warnings to stderr. */
 struct gp_session;
-struct gp_err *cli_open_session(const char *core, const char *exe, int force, struct gp_session **out) GP_MUST_USE;
+struct gp_err *cli_open_session(const struct cli_target *t, struct gp_session **out) GP_MUST_USE;
+/* Close it; for a live process let it go first and, with --stats, print the pause to stderr.
+ * Returns err, or the error of letting go when err is NULL. */
+struct gp_err *cli_close_session(const struct cli_target *t, struct gp_session *s, struct gp_err *err) GP_MUST_USE;
 
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);

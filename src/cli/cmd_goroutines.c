@@ -1,5 +1,6 @@
-/* cmd_goroutines.c — `gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--json] [--force] CORE`:
- * every goroutine of a core in the runtime's own traceback format, in allgs order. */
+/* cmd_goroutines.c — `gopsy goroutines [--traceback=all|system|crash] [--json] [--thread-stacks] [--exe BIN]
+ * [--force] (CORE | --pid PID [--no-fork] [--stats])`: every goroutine of a core or a live process in
+ * the runtime's own traceback format, in allgs order. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "render/header.h"
 #include "render/json.h"
 #include "render/sched_json.h"
+#include "render/source_json.h"
 #include "render/tb_json.h"
 #include "render/textout.h"
 #include "render/traceback.h"
@@ -20,11 +22,11 @@
 #include "unwind/threadstack.h"
 
 static const char usage[] =
-	"usage: gopsy goroutines [--exe BIN] [--traceback=all|system|crash] [--json] [--thread-stacks] [--force] CORE";
+	"usage: gopsy goroutines [--traceback=all|system|crash] [--json] [--thread-stacks] " CLI_TARGET_USAGE;
 
 struct opts {
-	const char *exe, *core;
-	int level, force, json, thread_stacks;
+	struct cli_target t;
+	int level, json, thread_stacks;
 	const char *level_name;
 };
 
@@ -35,26 +37,23 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->level_name = "all";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--exe") && i + 1 < argc)
-			o->exe = argv[++i];
-		else if (!strncmp(a, "--exe=", 6))
-			o->exe = a + 6;
-		else if (!strncmp(a, "--traceback=", 12) &&
-			 (!strcmp(a + 12, "all") || !strcmp(a + 12, "system") || !strcmp(a + 12, "crash"))) {
+		int took = cli_target_arg(&o->t, argc, argv, &i);
+		if (took < 0)
+			return -1;
+		if (took)
+			continue;
+		if (!strncmp(a, "--traceback=", 12) &&
+		    (!strcmp(a + 12, "all") || !strcmp(a + 12, "system") || !strcmp(a + 12, "crash"))) {
 			o->level = strcmp(a + 12, "all") ? 2 : 1;
 			o->level_name = a + 12;
 		} else if (!strcmp(a, "--json"))
 			o->json = 1;
 		else if (!strcmp(a, "--thread-stacks"))
 			o->thread_stacks = 1;
-		else if (!strcmp(a, "--force"))
-			o->force = 1;
-		else if (a[0] == '-' || o->core)
-			return -1;
 		else
-			o->core = a;
+			return -1;
 	}
-	return o->core ? 0 : -1;
+	return cli_target_ok(&o->t);
 }
 
 /* Where a goroutine's traceback starts, as in the runtime's dump (session/frames.h); 0 when the dump
@@ -160,7 +159,7 @@ int cmd_goroutines(int argc, char **argv)
 	if (parse(argc, argv, &o) != 0)
 		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
 	struct gp_session *ss;
-	struct gp_err *err = cli_open_session(o.core, o.exe, o.force, &ss);
+	struct gp_err *err = cli_open_session(&o.t, &ss);
 	if (err)
 		return cli_fail(err);
 	const struct gp_rt *rt = &ss->rt;
@@ -180,7 +179,7 @@ int cmd_goroutines(int argc, char **argv)
 		gp_tb_json_sink(&sink, &js);
 		gp_json_obj_begin(&j);
 		gp_json_kstr(&j, "schema", "gopsy.goroutines/1");
-		gp_json_kstr(&j, "core", ss->core_path);
+		gp_json_source(&j, ss);
 		gp_json_kstr(&j, "exe", ss->exe_path);
 		gp_json_kstr(&j, "go_version", ss->bin->bi.version);
 		gp_json_kstr(&j, "traceback", o.level_name);
@@ -257,6 +256,6 @@ int cmd_goroutines(int argc, char **argv)
 		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from %s",
 				(unsigned long long)unreadable, (unsigned long long)rt->allgs.s.len, ss->t.img->where);
 out:
-	gp_session_close(ss);
+	err = cli_close_session(&o.t, ss, err);
 	return err ? cli_fail(err) : EXIT_OK;
 }

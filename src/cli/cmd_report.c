@@ -1,5 +1,6 @@
-/* cmd_report.c — `gopsy report [--exe BIN] [--json] [--color=auto|always|never] [--force] CORE`: why
- * the process died and what was stuck, from the core alone (analyze/report.h, render/report.h). */
+/* cmd_report.c — `gopsy report [--json] [--color=auto|always|never] [--exe BIN] [--force] (CORE | --pid PID
+ * [--no-fork] [--stats])`: why the process died and what was stuck, from the core alone or a live
+ * process's snapshot (analyze/report.h, render/report.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,34 +11,30 @@
 #include "render/report.h"
 #include "session/session.h"
 
-static const char usage[] = "usage: gopsy report [--exe BIN] [--json] [--color=auto|always|never] [--force] CORE";
+static const char usage[] = "usage: gopsy report [--json] [--color=auto|always|never] " CLI_TARGET_USAGE;
 
 int cmd_report(int argc, char **argv)
 {
-	const char *exe = NULL, *core = NULL, *color = "auto";
-	int json = 0, force = 0;
+	struct cli_target t = {0};
+	const char *color = "auto";
+	int json = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--exe") && i + 1 < argc)
-			exe = argv[++i];
-		else if (!strncmp(a, "--exe=", 6))
-			exe = a + 6;
-		else if (!strcmp(a, "--json"))
+		int took = cli_target_arg(&t, argc, argv, &i);
+		if (took > 0)
+			continue;
+		if (!took && !strcmp(a, "--json"))
 			json = 1;
-		else if (!strcmp(a, "--force"))
-			force = 1;
-		else if (!strncmp(a, "--color=", 8) &&
+		else if (!took && !strncmp(a, "--color=", 8) &&
 			 (!strcmp(a + 8, "auto") || !strcmp(a + 8, "always") || !strcmp(a + 8, "never")))
 			color = a + 8;
-		else if (a[0] == '-' || core)
-			return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
 		else
-			core = a;
+			return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
 	}
-	if (!core)
+	if (cli_target_ok(&t) != 0)
 		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
 	struct gp_session *s;
-	struct gp_err *err = cli_open_session(core, exe, force, &s);
+	struct gp_err *err = cli_open_session(&t, &s);
 	if (err)
 		return cli_fail(err);
 	struct gp_report *r = GP_NEW(&s->arena, struct gp_report);
@@ -55,6 +52,6 @@ int cmd_report(int argc, char **argv)
 		if (fflush(stdout) != 0)
 			err = gp_errorf(GP_ERR_IO, "writing the report failed");
 	}
-	gp_session_close(s);
+	err = cli_close_session(&t, s, err);
 	return err ? cli_fail(err) : EXIT_OK;
 }

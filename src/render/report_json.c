@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "render/json.h"
+#include "render/source_json.h"
 #include "render/sched_json.h"
 
 static void kaddr(struct gp_json *j, const char *key, uint64_t v, int valid)
@@ -438,7 +439,7 @@ void gp_report_print_json(FILE *out, const struct gp_report *r)
 	gp_json_init(&j, out, 0);
 	gp_json_obj_begin(&j);
 	gp_json_kstr(&j, "schema", "gopsy.report/1");
-	gp_json_kstr(&j, "core", s->core_path);
+	gp_json_source(&j, s);
 	gp_json_kstr(&j, "exe", s->exe_path);
 	gp_json_kstr(&j, "go_version", s->bin->bi.version);
 	gp_json_kbool(&j, "exe_verified", s->t.buildid_checked);

@@ -605,7 +605,7 @@ void gp_report_print_text(FILE *f, const struct gp_report *r, int color)
 {
 	struct out o = {f, color};
 	const struct gp_session *s = r->s;
-	fprintf(f, "%sgopsy report%s  %s\n", color ? "\033[1m" : "", color ? "\033[0m" : "", s->core_path);
+	fprintf(f, "%sgopsy report%s  %s\n", color ? "\033[1m" : "", color ? "\033[0m" : "", s->name);
 	fprintf(f, "  %s, %s%s%s, %" PRIu64 " goroutines, %zu threads\n", s->exe_path, s->bin->bi.version,
 		s->bin->pie ? ", PIE" : "", s->bin->has_symtab ? "" : ", stripped", r->goroutines, s->t.img->nthreads);
 	cause_text(&o, r);

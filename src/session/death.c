@@ -203,7 +203,9 @@ void gp_death_read(const struct gp_rt *rt, struct gp_pccache *cache, struct gp_a
 	read_m(rt, cache, &core->threads[0], &d->printer, &d->problem);
 	d->kind = d->printer.kind;
 	if (d->kind == GP_DEATH_UNKNOWN) {
-		if (!d->printer.m)
+		if (core->running)
+			d->problem = "the process was running when the snapshot was taken: no crash was in progress";
+		else if (!d->printer.m)
 			d->problem = "the crashing thread runs no Go code (no g in its TLS, or the g has no M)";
 		else
 			d->problem = "none of runtime.fatalpanic, runtime.fatalthrow or runtime.sighandler is on the "

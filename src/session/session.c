@@ -1,4 +1,5 @@
-/* session.c — opening a core and its executable into one session (see session.h). */
+/* session.c — opening a core, or attaching to a live process, with its executable, into one session
+ * (see session.h). */
 #include "session/session.h"
 
 #include <stdio.h>
@@ -44,18 +45,49 @@ static struct gp_err *find_exe(struct gp_session *s, const char *exe_path)
 	return NULL;
 }
 
+static struct gp_session *session_new(gp_session_warn_fn *warn_fn, void *warn_ctx)
+{
+	struct gp_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	gp_arena_init(&s->arena);
+	s->warn = warn_fn;
+	s->warn_ctx = warn_ctx;
+	return s;
+}
+
+/* What every backend shares once the image and memory are there: the Go binary (opened from
+ * exe_file, named exe_path), its layouts, the runtime model. */
+static struct gp_err *session_finish(struct gp_session *s, const struct gp_image *img, const struct gp_target_mem *mem,
+				     void *backend, const char *exe_file, unsigned flags)
+{
+	int force = (flags & GP_SESSION_FORCE) != 0;
+	struct gp_err *err;
+	if ((err = gp_gobin_open(exe_file, &s->arena, &s->bin)))
+		return err;
+	if ((err = mem ? gp_target_init(&s->t, img, mem, backend, s->bin->exe, force)
+		       : gp_target_init_core(&s->t, s->core, s->bin->exe, force)))
+		return err;
+	if (s->t.buildid_note)
+		warnf(s, "executable not verified against %s: %s", img->source, s->t.buildid_note);
+	unsigned lflags = (force ? GP_LAYOUT_NEAREST : 0) | (s->bin->bi.v.experiments ? GP_LAYOUT_EXPERIMENTS : 0);
+	if ((err = gp_layout_for_binary(exe_file, s->bin->bi.v.minor, s->bin->has_dwarf, lflags, &s->arena, &s->l)))
+		return err;
+	add_warning(s, s->l->warning);
+	if ((err = gp_rt_init(&s->rt, &s->t, s->bin, s->l)))
+		return err;
+	return gp_pccache_init(&s->cache, &s->bin->pcln, 12, &s->arena);
+}
+
 struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path, unsigned flags,
 				    gp_session_warn_fn *warn_fn, void *warn_ctx, struct gp_session **out)
 {
 	*out = NULL;
-	struct gp_session *s = calloc(1, sizeof(*s));
+	struct gp_session *s = session_new(warn_fn, warn_ctx);
 	if (!s)
 		return &gp_err_nomem;
-	gp_arena_init(&s->arena);
 	s->core_path = core_path;
-	s->warn = warn_fn;
-	s->warn_ctx = warn_ctx;
-	int force = (flags & GP_SESSION_FORCE) != 0;
+	s->name = core_path;
 	struct gp_err *err = gp_core_open(core_path, &s->arena, &s->core);
 	if (!err)
 		err = find_exe(s, exe_path);
@@ -65,19 +97,34 @@ struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path,
 		warnf(s, "core %s is truncated: %llu bytes of its memory are missing from the file; whatever lay there "
 			 "is reported where it is needed",
 		      core_path, (unsigned long long)s->core->img.truncated_bytes);
-	if ((err = gp_gobin_open(s->exe_path, &s->arena, &s->bin)))
+	if ((err = session_finish(s, &s->core->img, NULL, s->core, s->exe_path, flags)))
 		goto fail;
-	if ((err = gp_target_init_core(&s->t, s->core, s->bin->exe, force)))
+	*out = s;
+	return NULL;
+fail:
+	gp_session_close(s);
+	return err;
+}
+
+struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, gp_session_warn_fn *warn_fn,
+				 void *warn_ctx, struct gp_session **out)
+{
+	*out = NULL;
+	struct gp_session *s = session_new(warn_fn, warn_ctx);
+	if (!s)
+		return &gp_err_nomem;
+	struct gp_err *err = gp_live_attach(pid, (flags & GP_SESSION_NO_FORK) ? GP_LIVE_NO_FORK : 0, &s->arena, &s->live);
+	if (err)
 		goto fail;
-	if (s->t.buildid_note)
-		warnf(s, "executable not verified against the core: %s", s->t.buildid_note);
-	unsigned lflags = (force ? GP_LAYOUT_NEAREST : 0) | (s->bin->bi.v.experiments ? GP_LAYOUT_EXPERIMENTS : 0);
-	if ((err = gp_layout_for_binary(s->exe_path, s->bin->bi.v.minor, s->bin->has_dwarf, lflags, &s->arena, &s->l)))
-		goto fail;
-	add_warning(s, s->l->warning);
-	if ((err = gp_rt_init(&s->rt, &s->t, s->bin, s->l)))
-		goto fail;
-	if ((err = gp_pccache_init(&s->cache, &s->bin->pcln, 12, &s->arena)))
+	const struct gp_image *img = gp_live_image(s->live);
+	const struct gp_live_stats *st = gp_live_stats(s->live);
+	s->name = img->source;
+	if (!st->forked && !(flags & GP_SESSION_NO_FORK))
+		warnf(s, "no snapshot of process %d (%s): it is held stopped until gopsy is done", pid, st->no_fork_reason);
+	s->exe_path = exe_path ? exe_path : gp_image_exe_path(img);
+	if (!s->exe_path)
+		s->exe_path = gp_live_exe_file(s->live);
+	if ((err = session_finish(s, img, gp_live_mem(), s->live, exe_path ? exe_path : gp_live_exe_file(s->live), flags)))
 		goto fail;
 	*out = s;
 	return NULL;
@@ -92,6 +139,7 @@ void gp_session_close(struct gp_session *s)
 		return;
 	gp_gobin_close(s->bin);
 	gp_core_close(s->core);
+	gp_err_free(gp_live_close(s->live));
 	gp_arena_deinit(&s->arena);
 	free(s);
 }

@@ -1,6 +1,6 @@
 /* session.h — one analysed Go process: the object every command opens first and asks everything
  * else through (drgn's drgn_program is the model). It owns, for the session's lifetime:
- *   - the target (today an ELF core plus its executable: target/),
+ *   - the target (an ELF core, or a live process's snapshot, plus the executable: target/),
  *   - the Go binary (gobin/), its struct layouts (layout/),
  *   - the runtime model built on them (rt/: allgs, funcIDs, GODEBUG), a pclntab cache,
  *   - an arena from which everything it hands out is allocated,
@@ -13,8 +13,8 @@
  * truncated core, an executable that cannot be verified, layouts from a nearest version) is kept as
  * warnings for the caller to show. The session never prints.
  *
- * gp_session_open_core is the only way in today; attaching to a live process (--pid) will be a
- * second constructor over another target backend, with everything above target/ unchanged.
+ * Two constructors, one per target backend: gp_session_open_core and gp_session_attach (a running
+ * process, target/live.h); everything above target/ is the same for both.
  */
 #ifndef GOPSY_SESSION_SESSION_H
 #define GOPSY_SESSION_SESSION_H
@@ -32,11 +32,14 @@
 #include "rt/goroutine.h"
 #include "rt/sched.h"
 #include "target/core.h"
+#include "target/live.h"
 #include "target/target.h"
 
 enum {
 	GP_SESSION_FORCE = 1 << 0, /* go on with an executable that does not match the core, or a Go
 	                            * version without layout tables (the nearest one is used) */
+	GP_SESSION_NO_FORK = 1 << 1, /* attach: no copy-on-write snapshot; the process is held stopped
+	                              * while the session is open */
 };
 
 enum { GP_SESSION_MAX_WARNINGS = 8 };
@@ -48,8 +51,10 @@ typedef void gp_session_warn_fn(void *ctx, const char *warning);
 
 struct gp_session {
 	struct gp_arena arena;
-	const char *core_path, *exe_path;
-	struct gp_core *core;
+	const char *name;          /* what is analysed, for headers: the core's path, or "process PID" */
+	const char *core_path, *exe_path; /* core_path NULL for a live process */
+	struct gp_core *core;      /* the backend: a core, or */
+	struct gp_live *live;      /* a live process's snapshot */
 	struct gp_gobin *bin;
 	struct gp_target t;
 	const struct gp_layout *l;
@@ -72,6 +77,12 @@ struct gp_session {
  * may be NULL (the warnings are in the session either way). */
 struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path, unsigned flags,
 				    gp_session_warn_fn *warn, void *warn_ctx, struct gp_session **out) GP_MUST_USE;
+/* Attach to running process pid and snapshot it (target/live.h); exe_path NULL: the executable it
+ * runs (/proc/PID/exe). flags: GP_SESSION_*. The process runs on while the session is open, except
+ * with GP_SESSION_NO_FORK or when no snapshot can be made (then a warning says so). */
+struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, gp_session_warn_fn *warn,
+				 void *warn_ctx, struct gp_session **out) GP_MUST_USE;
+/* Close; for a live process, let it go / drop its snapshot and wait until that is done. */
 void gp_session_close(struct gp_session *s);
 
 /* Ms, Ps and runtime.sched (rt/sched.h); partial results carry their reasons. Only out-of-memory is

@@ -1,0 +1,631 @@
+/* live.c — a running process's snapshot as a target backend: the helper process that takes and
+ * drops it, the image from /proc, reads through /proc/PID/mem (see live.h). */
+
+#include "target/live.h"
+
+#include "base/addrmap.h"
+#include "target/ptrace.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { BLOCK = 64 * 1024, STOP_DEADLINE_MS = 3000 };
+
+/* What the helper tells gopsy once the snapshot is taken (or failed), then the threads. */
+struct hello {
+	int32_t ok, code;      /* code: gp_errcode when !ok */
+	int32_t snap_pid;      /* the snapshot child, 0 when none */
+	uint32_t nthreads;
+	struct gp_live_stats stats;
+	char msg[512];
+};
+
+struct block {
+	unsigned char *data;
+	uint32_t lo, hi; /* readable bytes [lo, hi) of the block */
+};
+
+struct span {
+	const unsigned char *data;
+	size_t len;
+};
+
+struct gp_live {
+	struct gp_arena *a;
+	int pid, snap_pid;
+	int memfd, sock;
+	pid_t helper;
+	uint64_t attached_us;
+	struct gp_image img;
+	char exe_file[64];
+	struct gp_live_stats stats;
+	struct gp_addrmap blocks; /* block number + 1 -> index into blk */
+	struct block *blk;
+	size_t nblk, blkcap;
+	struct gp_addrmap spans;  /* address -> index into sp: reads across blocks */
+	struct span *sp;
+	size_t nsp, spcap;
+};
+
+/* ---- the helper (the tracer) ---- */
+
+static void send_hello(int sock, const struct hello *h, int fd, const struct gp_thread *th, uint32_t n)
+{
+	struct iovec iov = {(void *)h, sizeof(*h)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		m.msg_control = u.buf;
+		m.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(sock, &m, MSG_NOSIGNAL) != (ssize_t)sizeof(*h))
+		return;
+	const char *p = (const char *)th;
+	size_t left = (size_t)n * sizeof(*th);
+	while (left) {
+		ssize_t w = send(sock, p, left, MSG_NOSIGNAL);
+		if (w <= 0)
+			return;
+		p += w;
+		left -= (size_t)w;
+	}
+}
+
+static void fail_hello(int sock, struct gp_err *err)
+{
+	struct hello h = {0};
+	h.code = (int32_t)gp_err_code(err);
+	snprintf(h.msg, sizeof(h.msg), "%s", gp_err_msg(err));
+	gp_err_free(err);
+	send_hello(sock, &h, -1, NULL, 0);
+}
+
+/* The snapshot child is gone; make the target reap it (a wait4 injected into its main thread,
+ * stopped alone for the call), so that no zombie of it stays behind. */
+static void reap_in_target(int pid, int child, struct gp_arena *a)
+{
+	struct gp_ptrace p;
+	if (gp_ptrace_stop(&p, pid, GP_PTRACE_ONE, STOP_DEADLINE_MS, a))
+		return; /* gone, or not stoppable: the zombie stays (the process exited, or it is reaped with it) */
+	const uint64_t args[6] = {(uint64_t)child, 0, (uint64_t)__WALL, 0, 0, 0};
+	int64_t ret;
+	gp_err_free(gp_ptrace_syscall(&p, 0, SYS_wait4, args, 0, &ret, NULL));
+	gp_ptrace_release(&p);
+}
+
+static void helper_main(int pid, unsigned flags, int sock)
+{
+	static const int quiet[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
+	for (size_t i = 0; i < sizeof(quiet) / sizeof(quiet[0]); i++)
+		signal(quiet[i], SIG_IGN);
+	setpgid(0, 0);
+	prctl(PR_SET_NAME, "gopsy-snapshot");
+	struct gp_arena a;
+	gp_arena_init(&a);
+	struct hello h = {0};
+	uint64_t t0 = gp_ptrace_now_us();
+	struct gp_ptrace p;
+	struct gp_err *err = gp_ptrace_stop(&p, pid, 0, STOP_DEADLINE_MS, &a);
+	if (err) {
+		fail_hello(sock, err);
+		_exit(1);
+	}
+	uint64_t t1 = gp_ptrace_now_us();
+	h.stats.stop_us = t1 - t0;
+	/* The thread that forks: the first one stopped by the interrupt itself (not holding a signal). */
+	size_t forker = p.n;
+	for (size_t i = 0; i < p.n && forker == p.n; i++)
+		if (!p.th[i].gone && !p.th[i].keep_sig)
+			forker = i;
+	for (size_t i = 0; i < p.n && forker == p.n; i++)
+		if (!p.th[i].gone)
+			forker = i;
+	int child = 0;
+	if (flags & GP_LIVE_NO_FORK) {
+		snprintf(h.stats.no_fork_reason, sizeof(h.stats.no_fork_reason), "--no-fork");
+	} else {
+		/* PTRACE_O_EXITKILL during the call only: the child inherits it (it dies with this helper);
+		 * should this helper die while the thread's registers are the injected ones, the process is
+		 * killed rather than left running with a corrupted thread. */
+		const uint64_t args[6] = {CLONE_FILES, 0, 0, 0, 0, 0};
+		int64_t ret;
+		err = gp_ptrace_syscall(&p, forker, SYS_clone, args, PTRACE_O_TRACECLONE | PTRACE_O_EXITKILL, &ret, &child);
+		if (err) {
+			snprintf(h.stats.no_fork_reason, sizeof(h.stats.no_fork_reason), "%s", gp_err_msg(err));
+			gp_err_free(err);
+			child = 0;
+		} else if (ret < 0) {
+			snprintf(h.stats.no_fork_reason, sizeof(h.stats.no_fork_reason), "clone in the process failed: %s",
+				 strerror((int)-ret));
+			child = 0;
+		} else if (!child) {
+			child = (int)ret;
+		}
+		if (child && gp_ptrace_wait_stopped(child, 1000) != 0) {
+			snprintf(h.stats.no_fork_reason, sizeof(h.stats.no_fork_reason), "the snapshot child %d did not stop", child);
+			kill(child, SIGKILL);
+			child = 0;
+		}
+		h.stats.fork_us = gp_ptrace_now_us() - t1;
+	}
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", child ? child : pid);
+	int memfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (memfd < 0) {
+		err = gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
+		if (child) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, __WALL);
+		}
+		gp_ptrace_release(&p);
+		if (child)
+			reap_in_target(pid, child, &a);
+		fail_hello(sock, err);
+		_exit(1);
+	}
+	/* The threads, main thread first. */
+	struct gp_thread *th = GP_NEWN(&a, struct gp_thread, p.n ? p.n : 1);
+	uint32_t n = 0;
+	for (int pass = 0; th && pass < 2; pass++)
+		for (size_t i = 0; i < p.n; i++)
+			if (!p.th[i].gone && (p.th[i].t.tid == pid) == (pass == 0))
+				th[n++] = p.th[i].t;
+	if (child) {
+		gp_ptrace_release(&p);
+		h.stats.pause_us = gp_ptrace_now_us() - t0;
+		h.stats.forked = 1;
+	}
+	h.ok = 1;
+	h.snap_pid = child;
+	h.nthreads = n;
+	h.stats.threads = n;
+	if (p.late_signals)
+		snprintf(h.msg, sizeof(h.msg), "%s", p.late_signals);
+	send_hello(sock, &h, memfd, th, n);
+	close(memfd);
+	/* Until gopsy is done: its end closes (also when it dies). */
+	char c;
+	while (read(sock, &c, 1) > 0 || errno == EINTR)
+		errno = 0;
+	if (child) {
+		kill(child, SIGKILL);
+		int st;
+		while (waitpid(child, &st, __WALL) == child && !WIFEXITED(st) && !WIFSIGNALED(st))
+			;
+		reap_in_target(pid, child, &a);
+	} else {
+		gp_ptrace_release(&p);
+	}
+	_exit(0);
+}
+
+/* ---- gopsy's side ---- */
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	char *p = buf;
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Contents of a small /proc file, NUL-terminated; length in *len. */
+static char *slurp(struct gp_arena *a, const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n + 1 >= cap) {
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t r = read(fd, buf + n, cap - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	if (!buf)
+		return NULL;
+	char *out = gp_arena_strndup(a, buf, n);
+	free(buf);
+	if (len)
+		*len = n;
+	return out;
+}
+
+/* The image: mappings of the snapshot (the process's own when there is none), auxv, command. */
+static struct gp_err *build_image(struct gp_live *l)
+{
+	struct gp_image *im = &l->img;
+	int mpid = l->snap_pid ? l->snap_pid : l->pid;
+	im->pid = l->pid;
+	im->running = 1;
+	im->where = "the process's memory";
+	im->source = gp_arena_printf(l->a, "process %d", l->pid);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/maps", mpid);
+	char *maps = slurp(l->a, path, NULL);
+	if (!maps)
+		return gp_errorf(GP_ERR_GONE, "process %d: %s: %s", l->pid, path, strerror(errno));
+	size_t lines = 1;
+	for (const char *q = maps; *q; q++)
+		lines += *q == '\n';
+	im->segs = GP_NEWN(l->a, struct gp_segment, lines);
+	im->files = GP_NEWN(l->a, struct gp_mapped_file, lines);
+	if (!im->segs || !im->files || !im->source)
+		return &gp_err_nomem;
+	for (char *line = maps, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		unsigned long long lo, hi, off;
+		char perms[8];
+		int pathat = 0;
+		if (sscanf(line, "%llx-%llx %7s %llx %*s %*s %n", &lo, &hi, perms, &off, &pathat) < 4)
+			continue;
+		const char *name = pathat ? line + pathat : "";
+		struct gp_segment *s = &im->segs[im->nsegs++];
+		s->vaddr = lo;
+		s->memsz = hi - lo;
+		s->flags = (perms[0] == 'r' ? PF_R : 0) | (perms[1] == 'w' ? PF_W : 0) | (perms[2] == 'x' ? PF_X : 0);
+		/* [vvar] cannot be read through /proc/PID/mem */
+		s->avail = perms[0] == 'r' && strcmp(name, "[vvar]") ? s->memsz : 0;
+		s->filesz = s->avail;
+		if (name[0] == '/') {
+			struct gp_mapped_file *f = &im->files[im->nfiles++];
+			f->start = lo;
+			f->end = hi;
+			f->file_offset = off;
+			size_t nl = strlen(name);
+			if (nl > 10 && !strcmp(name + nl - 10, " (deleted)"))
+				nl -= 10;
+			f->path = gp_arena_strndup(l->a, name, nl);
+			if (!f->path)
+				return &gp_err_nomem;
+		}
+	}
+	gp_image_sort_segments(im);
+	size_t n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/auxv", l->pid);
+	char *auxv = slurp(l->a, path, &n);
+	if (auxv) {
+		im->nauxv = n / 16;
+		im->auxv = GP_NEWN(l->a, uint64_t, 2 * im->nauxv + 2);
+		if (!im->auxv)
+			return &gp_err_nomem;
+		memcpy(im->auxv, auxv, im->nauxv * 16);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/comm", l->pid);
+	char *comm = slurp(l->a, path, NULL);
+	if (comm) {
+		comm[strcspn(comm, "\n")] = 0;
+		snprintf(im->comm, sizeof(im->comm), "%s", comm);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", l->pid);
+	char *cmd = slurp(l->a, path, &n);
+	if (cmd) {
+		for (size_t i = 0; i + 1 < n; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		snprintf(im->psargs, sizeof(im->psargs), "%s", cmd);
+	}
+	snprintf(l->exe_file, sizeof(l->exe_file), "/proc/%d/exe", mpid);
+	return NULL;
+}
+
+/* Why process pid cannot be traced before trying: gone, ourselves, another tracer. */
+static struct gp_err *precheck(int pid)
+{
+	if (pid <= 0)
+		return gp_errorf(GP_ERR_USAGE, "%d is not a process id", pid);
+	if (pid == getpid())
+		return gp_errorf(GP_ERR_USAGE, "process %d is gopsy itself", pid);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return gp_errorf(GP_ERR_NOT_FOUND, "no process %d", pid);
+	char line[256];
+	long tracer = 0;
+	int zombie = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "TracerPid:", 10))
+			tracer = strtol(line + 10, NULL, 10);
+		else if (!strncmp(line, "State:", 6) && (strchr(line, 'Z') || strchr(line, 'X')))
+			zombie = 1;
+	}
+	fclose(f);
+	if (zombie)
+		return gp_errorf(GP_ERR_GONE, "process %d has exited (a zombie)", pid);
+	if (tracer) {
+		char comm[64] = "";
+		snprintf(path, sizeof(path), "/proc/%ld/comm", tracer);
+		FILE *c = fopen(path, "r");
+		if (c) {
+			if (fgets(comm, sizeof(comm), c))
+				comm[strcspn(comm, "\n")] = 0;
+			fclose(c);
+		}
+		return gp_errorf(GP_ERR_DENIED, "process %d is already traced by process %ld%s%s%s (a debugger?): detach it first",
+				 pid, tracer, comm[0] ? " (" : "", comm, comm[0] ? ")" : "");
+	}
+	return NULL;
+}
+
+struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struct gp_live **out)
+{
+	*out = NULL;
+	struct gp_err *err = precheck(pid);
+	if (err)
+		return err;
+	struct gp_live *l = GP_NEW(a, struct gp_live);
+	if (!l)
+		return &gp_err_nomem;
+	l->a = a;
+	l->pid = pid;
+	l->memfd = l->sock = -1;
+	l->attached_us = gp_ptrace_now_us();
+	gp_addrmap_init(&l->blocks);
+	gp_addrmap_init(&l->spans);
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return gp_errorf(GP_ERR_IO, "socketpair: %s", strerror(errno));
+	fflush(NULL);
+	pid_t h = fork();
+	if (h < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return gp_errorf(GP_ERR_IO, "fork: %s", strerror(errno));
+	}
+	if (h == 0) {
+		close(sv[0]);
+		helper_main(pid, flags, sv[1]);
+		_exit(1);
+	}
+	close(sv[1]);
+	l->helper = h;
+	l->sock = sv[0];
+	struct hello hi;
+	struct iovec iov = {&hi, sizeof(hi)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	ssize_t r;
+	while ((r = recvmsg(l->sock, &m, MSG_WAITALL | MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	if (r != (ssize_t)sizeof(hi)) {
+		err = gp_errorf(GP_ERR_INTERNAL, "process %d: the snapshot helper ended without an answer", pid);
+		goto fail;
+	}
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(&l->memfd, CMSG_DATA(c), sizeof(int));
+	hi.msg[sizeof(hi.msg) - 1] = 0;
+	if (!hi.ok) {
+		err = gp_errorf(hi.code > 0 ? (enum gp_errcode)hi.code : GP_ERR_INTERNAL, "%s", hi.msg);
+		goto fail;
+	}
+	l->stats = hi.stats;
+	l->snap_pid = hi.snap_pid;
+	l->img.nthreads = hi.nthreads;
+	l->img.threads = GP_NEWN(a, struct gp_thread, hi.nthreads ? hi.nthreads : 1);
+	if (!l->img.threads) {
+		err = &gp_err_nomem;
+		goto fail;
+	}
+	if (read_full(l->sock, l->img.threads, hi.nthreads * sizeof(struct gp_thread)) != 0 || l->memfd < 0) {
+		err = gp_errorf(GP_ERR_INTERNAL, "process %d: the snapshot helper's answer is incomplete", pid);
+		goto fail;
+	}
+	if ((err = build_image(l)))
+		goto fail;
+	*out = l;
+	return NULL;
+fail:
+	gp_err_free(gp_live_close(l));
+	return err;
+}
+
+struct gp_err *gp_live_close(struct gp_live *l)
+{
+	if (!l)
+		return NULL;
+	if (l->memfd >= 0)
+		close(l->memfd);
+	l->memfd = -1;
+	if (l->sock >= 0)
+		close(l->sock); /* the helper lets the process go / drops the snapshot */
+	l->sock = -1;
+	struct gp_err *err = NULL;
+	if (l->helper > 0) {
+		int st;
+		while (waitpid(l->helper, &st, 0) < 0 && errno == EINTR)
+			;
+		l->helper = 0;
+		if (!l->stats.forked)
+			l->stats.pause_us = gp_ptrace_now_us() - l->attached_us;
+	}
+	return err;
+}
+
+const struct gp_image *gp_live_image(const struct gp_live *l)
+{
+	return &l->img;
+}
+
+const char *gp_live_exe_file(const struct gp_live *l)
+{
+	return l->exe_file;
+}
+
+const struct gp_live_stats *gp_live_stats(const struct gp_live *l)
+{
+	return &l->stats;
+}
+
+/* ---- memory ---- */
+
+static ssize_t pread_all(struct gp_live *l, void *buf, size_t len, uint64_t addr)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t r = pread(l->memfd, (char *)buf + got, len - got, (off_t)(addr + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	l->stats.reads++;
+	l->stats.read_bytes += got;
+	return (ssize_t)got;
+}
+
+/* The readable run of segments containing addr: [*lo, *hi). 0, or -1 when addr is not readable. */
+static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t *lo, uint64_t *hi)
+{
+	const struct gp_segment *s = gp_image_segment_at(im, addr);
+	if (!s || addr - s->vaddr >= s->avail)
+		return -1;
+	*lo = s->vaddr;
+	*hi = s->vaddr + s->avail;
+	return 0;
+}
+
+static const struct block *get_block(struct gp_live *l, uint64_t addr)
+{
+	uint64_t bn = addr / BLOCK;
+	int64_t i = gp_addrmap_get(&l->blocks, bn + 1);
+	if (i >= 0)
+		return &l->blk[i];
+	uint64_t lo, hi;
+	if (readable_run(&l->img, addr, &lo, &hi) != 0)
+		return NULL;
+	uint64_t b0 = bn * BLOCK, from = lo > b0 ? lo : b0, to = hi < b0 + BLOCK ? hi : b0 + BLOCK;
+	unsigned char *data = gp_arena_alloc(l->a, BLOCK, 64);
+	if (!data)
+		return NULL;
+	ssize_t got = pread_all(l, data + (from - b0), (size_t)(to - from), from);
+	if (got <= 0 || (uint64_t)got <= addr - from)
+		return NULL;
+	if (l->nblk == l->blkcap && !gp_arena_grow(l->a, (void **)&l->blk, l->nblk, &l->blkcap, sizeof(*l->blk), 1024))
+		return NULL;
+	if (gp_addrmap_put(&l->blocks, l->a, bn + 1, (uint32_t)l->nblk) < 0)
+		return NULL;
+	struct block *b = &l->blk[l->nblk++];
+	b->data = data;
+	b->lo = (uint32_t)(from - b0);
+	b->hi = (uint32_t)(from - b0 + (uint64_t)got);
+	return b;
+}
+
+static const void *live_ptr(void *backend, uint64_t addr, size_t len)
+{
+	struct gp_live *l = backend;
+	if (l->memfd < 0 || addr + len < addr)
+		return NULL;
+	uint64_t off = addr % BLOCK;
+	if (off + len <= BLOCK) {
+		const struct block *b = get_block(l, addr);
+		if (!b || off < b->lo || off + len > b->hi)
+			return NULL;
+		return b->data + off;
+	}
+	/* Across blocks: one read of its own, kept by address. */
+	int64_t i = gp_addrmap_get(&l->spans, addr);
+	if (i >= 0 && l->sp[i].len >= len)
+		return l->sp[i].data;
+	uint64_t lo, hi;
+	if (readable_run(&l->img, addr, &lo, &hi) != 0)
+		return NULL;
+	unsigned char *data = gp_arena_alloc(l->a, len, 64);
+	if (!data || pread_all(l, data, len, addr) != (ssize_t)len)
+		return NULL;
+	if (i >= 0) {
+		l->sp[i].data = data;
+		l->sp[i].len = len;
+	} else if (l->nsp < UINT32_MAX &&
+		   (l->nsp < l->spcap || gp_arena_grow(l->a, (void **)&l->sp, l->nsp, &l->spcap, sizeof(*l->sp), 256)) &&
+		   gp_addrmap_put(&l->spans, l->a, addr, (uint32_t)l->nsp) > 0) {
+		l->sp[l->nsp].data = data;
+		l->sp[l->nsp++].len = len;
+	}
+	return data;
+}
+
+static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t len)
+{
+	struct gp_live *l = backend;
+	const void *p = live_ptr(l, addr, len);
+	if (p) {
+		memcpy(buf, p, len);
+		return NULL;
+	}
+	if (l->memfd >= 0 && pread_all(l, buf, len, addr) == (ssize_t)len)
+		return NULL; /* across adjacent mappings */
+	/* Find the first byte that cannot be read, for a precise error. */
+	for (uint64_t at = addr; at - addr < len;) {
+		const struct gp_segment *s = gp_image_segment_at(&l->img, at);
+		if (!s)
+			return gp_errorf(GP_ERR_NOT_FOUND, "address 0x%llx is not mapped in process %d", (unsigned long long)at, l->pid);
+		if (!s->avail)
+			return gp_errorf(GP_ERR_TRUNCATED, "address 0x%llx of process %d is in a mapping that cannot be read",
+					 (unsigned long long)at, l->pid);
+		at = s->vaddr + s->memsz;
+	}
+	return gp_errorf(GP_ERR_IO, "0x%llx+%zu: process %d's memory could not be read: %s", (unsigned long long)addr, len,
+			 l->pid, strerror(errno ? errno : EIO));
+}
+
+static void live_release(void *backend)
+{
+	(void)backend; /* the blocks back pointers already handed out */
+}
+
+static const struct gp_target_mem live_mem = {live_ptr, live_read, live_release};
+
+const struct gp_target_mem *gp_live_mem(void)
+{
+	return &live_mem;
+}

@@ -1,0 +1,62 @@
+/* live.h — a running process as a target backend: a consistent snapshot taken in a pause of
+ * milliseconds, analysed while the process runs on.
+ *
+ * Attaching forks a helper process that becomes the tracer (target/ptrace.h): it stops every
+ * thread, reads the registers, injects one clone(CLONE_FILES, exit signal 0) into a stopped thread
+ * — the copy-on-write child is the snapshot: auto-attached, never run, sharing the fd table (no
+ * descriptor gains a reference), sending no SIGCHLD — and lets the threads go. The helper hands
+ * gopsy the registers and an open /proc/CHILD/mem, then waits for gopsy to be done (its end of a
+ * socket closing, also when gopsy is killed): it kills the child, makes the target reap it (one
+ * wait4 injected into one briefly stopped thread: no zombie is left) and exits. The helper runs in
+ * its own process group and ignores terminal and termination signals, so that gopsy's Ctrl-C,
+ * SIGTERM, SIGPIPE or SIGKILL never leave the target stopped, traced, or with a stray child; the
+ * snapshot has PTRACE_O_EXITKILL, so it dies with the helper.
+ *
+ * Without a snapshot (GP_LIVE_NO_FORK, or when clone fails: seccomp, limits), the process is held
+ * stopped while gopsy reads /proc/PID/mem, and let go when gopsy is done: the pause is then the
+ * analysis time.
+ *
+ * Memory is read with pread in blocks kept for the backend's lifetime, so that pointers handed out
+ * stay valid.
+ */
+#ifndef GOPSY_TARGET_LIVE_H
+#define GOPSY_TARGET_LIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "target/image.h"
+#include "target/target.h"
+
+enum { GP_LIVE_NO_FORK = 1 };
+
+struct gp_live_stats {
+	uint64_t stop_us;   /* first thread interrupted -> every thread stopped, registers read */
+	uint64_t fork_us;   /* the injected clone (0 without a snapshot) */
+	uint64_t pause_us;  /* first thread interrupted -> last thread let go (no snapshot: set at close) */
+	uint32_t threads;
+	int forked;         /* 1: read from a copy-on-write snapshot; 0: from the process, held stopped */
+	char no_fork_reason[200]; /* why there is no snapshot ("" when forked) */
+	uint64_t reads, read_bytes; /* pread calls and bytes, while analysing */
+};
+
+struct gp_live;
+
+/* Snapshot process pid. Errors: GP_ERR_NOT_FOUND no such process, GP_ERR_DENIED ptrace refused
+ * (with the reason: Yama, another tracer, permissions), GP_ERR_GONE it exited meanwhile. */
+struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struct gp_live **out) GP_MUST_USE;
+
+const struct gp_image *gp_live_image(const struct gp_live *l);
+/* The memory operations for gp_target_init (backend: l). */
+const struct gp_target_mem *gp_live_mem(void);
+/* A path that opens the executable the process runs, even when it was deleted or replaced since. */
+const char *gp_live_exe_file(const struct gp_live *l);
+const struct gp_live_stats *gp_live_stats(const struct gp_live *l);
+
+/* Let the process go (no snapshot) or drop the snapshot, and wait for the helper to be done. NULL
+ * is allowed. Returns an error when the helper reports it could not clean up. */
+struct gp_err *gp_live_close(struct gp_live *l) GP_MUST_USE;
+
+#endif
