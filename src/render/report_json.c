@@ -203,7 +203,7 @@ static void stacks_json(struct gp_json *j, const struct gp_stackuse *u)
 
 static void core_json(struct gp_json *j, const struct gp_completeness *c)
 {
-	gp_json_key(j, "core");
+	gp_json_key(j, "completeness");
 	gp_json_obj_begin(j);
 	gp_json_kint(j, "segments", (int64_t)c->segments);
 	gp_json_kint(j, "mapped_bytes", (int64_t)c->mapped_bytes);

@@ -161,7 +161,7 @@ def check_variants(tool: str, data: bytes) -> list:
 def textdump_files(version: str, goroot: Path) -> dict:
     fixtures = REPO / "tests" / "fixtures"
     res = e2e.build_group(version, goroot, None, "default", fixtures, {"textdump": False},
-                          {p.name for p in fixtures.iterdir() if p.is_dir()})
+                          e2e.fixture_dirs(fixtures))
     if "textdump" not in res.binaries:
         raise AssertionError(f"cannot build the textdump fixture: {res.errors}")
     out = e2e.cache_root() / "dump" / version

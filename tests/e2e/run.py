@@ -290,6 +290,13 @@ def go_env(version: str, goroot: Path, cgo: bool) -> dict:
     return env
 
 
+def fixture_dirs(fixtures: Path) -> set:
+    """Every fixture (program) directory of tests/fixtures: all but the shared packages (internal/),
+    whether a cell of cells.json runs it or another test does (tests/live, tests/dump)."""
+    return {p.name for p in fixtures.iterdir() if p.is_dir() and p.name != "internal"
+            and not p.name.startswith(".")}
+
+
 def fixture_files(fixtures: Path, fixture: str, all_fixture_dirs: set) -> list:
     """Files whose content determines the binary: the fixture's own directory, go.mod/go.sum and
     any directory of tests/fixtures that is not another fixture (shared packages)."""
@@ -859,7 +866,7 @@ def main(argv=None) -> int:
                     log(f"{v} {m} {c.name}  ({c.fixture} {' '.join(c.args)}; trigger {c.trigger})")
         return 0
 
-    all_fixture_dirs = {c.fixture for c in load_cells(fixtures)}
+    all_fixture_dirs = fixture_dirs(fixtures)
     exps = {c.fixture: load_expectations(fixtures / c.fixture) for c in cells}
 
     # global preconditions: they fail every cell, never skip
