@@ -124,8 +124,10 @@ struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, 
 	s->exe_path = exe_path ? exe_path : gp_image_exe_path(img);
 	if (!s->exe_path)
 		s->exe_path = gp_live_exe_file(s->live);
-	if ((err = session_finish(s, img, gp_live_mem(), s->live, exe_path ? exe_path : gp_live_exe_file(s->live), flags)))
+	if ((err = session_finish(s, img, gp_live_mem(), s->live, exe_path ? exe_path : gp_live_exe_file(s->live), flags))) {
+		err = gp_err_wrap(err, "process %d (%s, %s)", pid, img->comm, s->exe_path);
 		goto fail;
+	}
 	*out = s;
 	return NULL;
 fail:
