@@ -84,6 +84,7 @@ e2e: build-test
 bench: deps-test build
 	@python3 bench/goroutines.py --gopsy $(BUILD)/gopsy
 	@python3 bench/parse.py --gopsy $(BUILD)/gopsy
+	@python3 bench/live.py --gopsy $(BUILD)/gopsy
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

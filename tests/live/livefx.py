@@ -47,8 +47,10 @@ class Target:
         self.buf = b""
         deadline = time.monotonic() + timeout
         line = self.readline(timeout)
+        self.facts = []
         while line.startswith("gopsy-fixture: fact") and time.monotonic() < deadline:
-            line = self.readline(deadline - time.monotonic())  # facts some fixtures print first
+            self.facts.append(line.split("fact", 1)[1].strip())  # facts some fixtures print first
+            line = self.readline(deadline - time.monotonic())
         if line.strip() != e2e.READY_LINE:
             self.kill()
             raise RuntimeError(f"{binary} {' '.join(args)}: no ready line (got {line!r})")
