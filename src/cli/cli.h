@@ -39,5 +39,6 @@ int cmd_addr2line(int argc, char **argv);
 int cmd_goroutines(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_gcore(int argc, char **argv);
 
 #endif

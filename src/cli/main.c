@@ -11,12 +11,14 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"goroutines", "[--exe BIN] [--traceback=all|system|crash] [--json] [--thread-stacks] [--force] CORE", cmd_goroutines},
-	{"report", "[--exe BIN] [--json] [--color=auto|always|never] [--force] CORE", cmd_report},
+	{"goroutines", "[--traceback=all|system|crash] [--json] [--thread-stacks] [--exe BIN] [--force]\n"
+		       "                   (CORE | --pid PID [--no-fork] [--stats])", cmd_goroutines},
+	{"report", "[--json] [--color=auto|always|never] [--exe BIN] [--force] (CORE | --pid PID [--no-fork] [--stats])",
+	 cmd_report},
 	{"parse", "[--json | --emit] [--top N] [--ids N] [FILE|-]", cmd_parse},
 	{"info", "[--json] BIN", cmd_info},
 	{"addr2line", "[--json] BIN [ADDR...]", cmd_addr2line},
-	{"gcore", "PID [-o FILE]", NULL},
+	{"gcore", "[-o FILE] [--go-only] [--no-fork] [--stats] [--exe BIN] PID", cmd_gcore},
 	{"run", "[--dir DIR] -- CMD [ARGS...]", NULL},
 	{"demo", "", cmd_demo},
 };

@@ -38,6 +38,7 @@ struct block {
 };
 
 struct span {
+	uint64_t addr;
 	const unsigned char *data;
 	size_t len;
 };
@@ -307,8 +308,8 @@ static struct gp_err *build_image(struct gp_live *l)
 		s->vaddr = lo;
 		s->memsz = hi - lo;
 		s->flags = (perms[0] == 'r' ? PF_R : 0) | (perms[1] == 'w' ? PF_W : 0) | (perms[2] == 'x' ? PF_X : 0);
-		/* [vvar] cannot be read through /proc/PID/mem */
-		s->avail = perms[0] == 'r' && strcmp(name, "[vvar]") ? s->memsz : 0;
+		/* [vvar] and [vvar_vclock] cannot be read through /proc/PID/mem */
+		s->avail = perms[0] == 'r' && strncmp(name, "[vvar", 5) ? s->memsz : 0;
 		s->filesz = s->avail;
 		if (name[0] == '/') {
 			struct gp_mapped_file *f = &im->files[im->nfiles++];
@@ -588,6 +589,7 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 	} else if (l->nsp < UINT32_MAX &&
 		   (l->nsp < l->spcap || gp_arena_grow(l->a, (void **)&l->sp, l->nsp, &l->spcap, sizeof(*l->sp), 256)) &&
 		   gp_addrmap_put(&l->spans, l->a, addr, (uint32_t)l->nsp) > 0) {
+		l->sp[l->nsp].addr = addr;
 		l->sp[l->nsp].data = data;
 		l->sp[l->nsp++].len = len;
 	}
@@ -597,7 +599,8 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t len)
 {
 	struct gp_live *l = backend;
-	const void *p = live_ptr(l, addr, len);
+	/* Bulk copies (a core being written) go straight to the caller's buffer, not into blocks. */
+	const void *p = len >= BLOCK ? NULL : live_ptr(l, addr, len);
 	if (p) {
 		memcpy(buf, p, len);
 		return NULL;
@@ -616,6 +619,44 @@ static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t 
 	}
 	return gp_errorf(GP_ERR_IO, "0x%llx+%zu: process %d's memory could not be read: %s", (unsigned long long)addr, len,
 			 l->pid, strerror(errno ? errno : EIO));
+}
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct gp_range *a = x, *b = y;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+struct gp_err *gp_live_read_ranges(const struct gp_live *l, struct gp_arena *a, struct gp_range **out, size_t *n)
+{
+	*n = 0;
+	struct gp_range *r = GP_NEWN(a, struct gp_range, l->nblk + l->nsp + 1);
+	if (!r)
+		return &gp_err_nomem;
+	size_t k = 0;
+	for (size_t bn = 0; bn < l->blocks.cap; bn++) {
+		uint64_t key = l->blocks.k[bn];
+		if (!key)
+			continue;
+		const struct block *b = &l->blk[l->blocks.v[bn]];
+		uint64_t base = (key - 1) * BLOCK;
+		r[k++] = (struct gp_range){base + b->lo, base + b->hi};
+	}
+	for (size_t i = 0; i < l->nsp; i++)
+		r[k++] = (struct gp_range){l->sp[i].addr, l->sp[i].addr + l->sp[i].len};
+	qsort(r, k, sizeof(*r), range_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (m && r[i].lo <= r[m - 1].hi) {
+			if (r[i].hi > r[m - 1].hi)
+				r[m - 1].hi = r[i].hi;
+		} else {
+			r[m++] = r[i];
+		}
+	}
+	*out = r;
+	*n = m;
+	return NULL;
 }
 
 static void live_release(void *backend)

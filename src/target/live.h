@@ -27,6 +27,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "target/corewrite.h"
 #include "target/image.h"
 #include "target/target.h"
 
@@ -54,6 +55,11 @@ const struct gp_target_mem *gp_live_mem(void);
 /* A path that opens the executable the process runs, even when it was deleted or replaced since. */
 const char *gp_live_exe_file(const struct gp_live *l);
 const struct gp_live_stats *gp_live_stats(const struct gp_live *l);
+
+/* The address ranges read so far (sorted, merged; in 64 KiB blocks): what the analyses run on this
+ * backend needed (gcore --go-only). */
+struct gp_err *gp_live_read_ranges(const struct gp_live *l, struct gp_arena *a, struct gp_range **out,
+				   size_t *n) GP_MUST_USE;
 
 /* Let the process go (no snapshot) or drop the snapshot, and wait for the helper to be done. NULL
  * is allowed. Returns an error when the helper reports it could not clean up. */
