@@ -40,5 +40,6 @@ int cmd_goroutines(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_gcore(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -19,7 +19,7 @@ static const struct subcommand subcommands[] = {
 	{"info", "[--json] BIN", cmd_info},
 	{"addr2line", "[--json] BIN [ADDR...]", cmd_addr2line},
 	{"gcore", "[-o FILE] [--go-only] [--no-fork] [--stats] [--exe BIN] PID", cmd_gcore},
-	{"run", "[--dir DIR] -- CMD [ARGS...]", NULL},
+	{"run", "[--dir DIR] -- CMD [ARGS...]", cmd_run},
 	{"demo", "", cmd_demo},
 };
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))

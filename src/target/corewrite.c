@@ -6,6 +6,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,6 +71,20 @@ static void notes(struct buf *b, const struct gp_image *im)
 		memcpy(d + PRSTATUS_PID, &t->tid, 4);
 		memcpy(d + PRSTATUS_REG, t->regs, sizeof(t->regs));
 		note(b, NT_PRSTATUS, d, sizeof(d));
+	}
+	if (im->siginfo.present) { /* NT_SIGINFO: the siginfo_t the kernel writes (128 bytes) */
+		unsigned char si[128] = {0};
+		const struct gp_siginfo *g = &im->siginfo;
+		memcpy(si, &g->signo, 4);
+		memcpy(si + 4, &g->errnum, 4);
+		memcpy(si + 8, &g->code, 4);
+		int fault = g->code > 0 && (g->signo == SIGSEGV || g->signo == SIGBUS || g->signo == SIGILL || g->signo == SIGFPE ||
+					    g->signo == SIGTRAP);
+		if (fault)
+			memcpy(si + 16, &g->addr, 8);
+		else
+			memcpy(si + 16, &g->pid, 4);
+		note(b, NT_SIGINFO, si, sizeof(si));
 	}
 	unsigned char ps[PRPSINFO_SIZE] = {0};
 	ps[PRPSINFO_STATE] = 1;

@@ -468,6 +468,41 @@ fail:
 	return err;
 }
 
+struct gp_err *gp_live_open_stopped(int pid, const struct gp_thread *threads, size_t nthreads,
+				    const struct gp_siginfo *siginfo, struct gp_arena *a, struct gp_live **out)
+{
+	*out = NULL;
+	struct gp_live *l = GP_NEW(a, struct gp_live);
+	struct gp_thread *th = GP_NEWN(a, struct gp_thread, nthreads ? nthreads : 1);
+	if (!l || !th)
+		return &gp_err_nomem;
+	l->a = a;
+	l->pid = pid;
+	l->sock = -1;
+	gp_addrmap_init(&l->blocks);
+	gp_addrmap_init(&l->spans);
+	memcpy(th, threads, nthreads * sizeof(*th));
+	l->img.threads = th;
+	l->img.nthreads = nthreads;
+	l->stats.threads = (uint32_t)nthreads;
+	snprintf(l->stats.no_fork_reason, sizeof(l->stats.no_fork_reason), "held by its tracer");
+	if (siginfo)
+		l->img.siginfo = *siginfo;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	l->memfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (l->memfd < 0)
+		return gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
+	struct gp_err *err = build_image(l);
+	if (err) {
+		close(l->memfd);
+		return err;
+	}
+	l->img.running = siginfo == NULL; /* dying of a signal: a crash, as a core would show it */
+	*out = l;
+	return NULL;
+}
+
 struct gp_err *gp_live_close(struct gp_live *l)
 {
 	if (!l)

@@ -49,6 +49,12 @@ struct gp_live;
  * (with the reason: Yama, another tracer, permissions), GP_ERR_GONE it exited meanwhile. */
 struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struct gp_live **out) GP_MUST_USE;
 
+/* A process whose threads the caller already holds stopped (as its tracer): threads[] their
+ * registers, siginfo the signal it is dying of (or NULL). Nothing is forked; gp_live_close only
+ * closes what this opened. */
+struct gp_err *gp_live_open_stopped(int pid, const struct gp_thread *threads, size_t nthreads,
+				    const struct gp_siginfo *siginfo, struct gp_arena *a, struct gp_live **out) GP_MUST_USE;
+
 const struct gp_image *gp_live_image(const struct gp_live *l);
 /* The memory operations for gp_target_init (backend: l). */
 const struct gp_target_mem *gp_live_mem(void);

@@ -17,12 +17,12 @@ import run as e2e  # noqa: E402
 FIXTURES = REPO / "tests" / "fixtures"
 
 
-def build(version: str, mode: str, fixtures: list) -> dict:
+def build(version: str, mode: str, fixtures: list, cgo: bool = False) -> dict:
     """{fixture: binary} for one (version, mode); raises with the harness's reason."""
     roots, errors = e2e.ensure_toolchains([version])
     if version not in roots:
         raise RuntimeError(errors.get(version, f"no Go {version} toolchain"))
-    res = e2e.build_group(version, roots[version], None, mode, FIXTURES, {f: False for f in fixtures},
+    res = e2e.build_group(version, roots[version], None, mode, FIXTURES, {f: cgo for f in fixtures},
                           e2e.fixture_dirs(FIXTURES))
     if res.errors:
         raise RuntimeError(f"Go {version} {mode}: {res.errors}")
