@@ -17,6 +17,7 @@ a time. Standard library only (python3 >= 3.9 on a fresh Debian 12).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import concurrent.futures
 import glob
 import hashlib
@@ -64,6 +65,9 @@ SIGQUIT_SETTLE_S = 0.2
 CONCURRENT_STAGGER_S = 0.5
 SIGNALS = {s.name: s for s in signal.Signals}
 MIN_CORE_BYTES = 64 * 1024
+
+
+_HARNESS_LOCK = None
 
 
 def cache_root() -> Path:
@@ -833,6 +837,18 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-concurrent", action="store_true",
                     help="leave out the cells marked \"concurrent\" in cells.json (long waits)")
     a = ap.parse_args(argv)
+    # One harness run at a time per cache: runs share its scratch (e2e/run) and binaries (e2e/bin),
+    # and a second one (a test calling the harness while a CI run is going) would remove or
+    # overwrite the first one's files. Held until this process exits.
+    lock_path = cache_root() / "e2e" / "harness.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    global _HARNESS_LOCK
+    _HARNESS_LOCK = open(lock_path, "w")
+    try:
+        fcntl.flock(_HARNESS_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        log(f"waiting for another run of the harness on {cache_root()} (lock {lock_path}) ...")
+        fcntl.flock(_HARNESS_LOCK, fcntl.LOCK_EX)
 
     t_start = time.monotonic()
     fixtures = Path(a.fixtures).resolve()

@@ -8,8 +8,8 @@ longest pause, SIGCHLD and SIGUSR1 counted through signal.Notify, answers "ping"
     is held stopped while gopsy reads it); Ctrl-C and SIGTERM to gopsy's process group; SIGPIPE
     (output closed early). Afterwards: no thread traced or stopped, no new child, the same file
     descriptors, no snapshot helper left, the target answers and got no SIGCHLD;
-  - errors: no such process, gopsy itself, a process that is not Go (left running), a process
-    already traced (the tracer is named);
+  - errors: no such process, a process that is not Go (left running), ptrace refused (gopsy run as
+    another user), a process already traced (the tracer is named);
   - stress: the target under a SIGUSR1 storm, GC pressure and loopback TCP traffic ("churn"),
     snapshotted COUNT times; every snapshot must unwind every goroutine (exit 0, no gopsy
     complaint in the dump), the target must survive, answer and never see SIGCHLD, and its longest
@@ -84,6 +84,15 @@ def errors(tool, t, probs):
     finally:
         slp.kill()
         slp.wait()
+    # ptrace refused: gopsy as another user (nobody) against a root process.
+    if os.geteuid() == 0:
+        before = livefx.state(t.pid)
+        r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", tool, "goroutines",
+                            "--pid", str(t.pid)], capture_output=True, text=True, timeout=60)
+        if r.returncode != 1 or "not permitted" not in r.stderr:
+            probs.append(f"ptrace refused: exit {r.returncode}, stderr {r.stderr.strip()!r}, want 'not permitted'")
+        for p in livefx.left_alone(t.pid, before):
+            probs.append(f"ptrace refused: {p}")
     # Another tracer: a child of ours seizes the target and holds it.
     r, w = os.pipe()
     tracer = os.fork()
