@@ -13,8 +13,9 @@ interleaved, the gap being reset before each run and read after it:
 and, with no tool running, the idle gap (the ticker's own jitter). Reported: medians of the
 target's longest stall and of the wall time, gopsy's reported pause, peak RSS (GNU time), the
 ratios against debug=2 and gcore, gcore's core size, and the time of `gopsy goroutines` on that
-core (the snapshot's full dump against the core path). Usage: bench/live.py [--gopsy build/gopsy]
-[--n 10000,100000] [--runs 5] [--no-gdb]"""
+core (the snapshot's full dump against the core path). Then the stress run of tests/live at full size
+(1,000 snapshots of the churn fixture under a SIGUSR1 storm). Usage: bench/live.py [--gopsy
+build/gopsy] [--n 10000,100000] [--runs 5] [--no-gdb] [--stress 1000]"""
 import argparse
 import os
 import statistics
@@ -50,6 +51,8 @@ def main() -> int:
     ap.add_argument("--n", default="10000,100000")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-gdb", action="store_true")
+    ap.add_argument("--stress", type=int, default=1000,
+                    help="then snapshot the churn fixture under a SIGUSR1 storm this many times (0: not)")
     a = ap.parse_args()
     binary = livefx.build("1.26", "default", ["live"])["live"]
     rows = []
@@ -107,6 +110,14 @@ def main() -> int:
         if gc:
             print(f"  full dump: gopsy --pid {row['fork'][1]:.3f} s vs the core path on gcore's core {gc[3]:.3f} s "
                   f"({row['fork'][1] / gc[3]:.2f}x)")
+    if a.stress:
+        import live_safety
+        probs = []
+        live_safety.stress(a.gopsy, binary, a.stress, probs)
+        for p in probs:
+            print("stress FAIL:", p)
+        if probs:
+            return 1
     return 0
 
 
