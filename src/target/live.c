@@ -121,6 +121,16 @@ static void helper_main(int pid, unsigned flags, int sock)
 		signal(quiet[i], SIG_IGN);
 	setpgid(0, 0);
 	prctl(PR_SET_NAME, "gopsy-snapshot");
+	/* Hold none of gopsy's descriptors (a pipe gopsy writes to must see its end when gopsy ends):
+	 * the socket becomes 3, the standard ones /dev/null. */
+	if (sock != 3) {
+		dup2(sock, 3);
+		sock = 3;
+	}
+	int null = open("/dev/null", O_RDWR);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	syscall(SYS_close_range, 4u, ~0u, 0u);
 	struct gp_arena a;
 	gp_arena_init(&a);
 	struct hello h = {0};
