@@ -201,8 +201,12 @@ int cmd_gcore(int argc, char **argv)
 	struct gp_corewrite_stats st;
 	if ((err = gp_core_write(outp, im, gp_live_mem(), live, go_only ? ranges : NULL, nranges, &st)))
 		goto out;
-	fprintf(stderr, "gopsy: wrote %s: %.1f MiB, %u memory segments%s, in %.2f s\n", outp, st.bytes / 1048576.0, st.loads,
-		go_only ? " (what a Go analysis needs)" : "", now_s() - t0);
+	fprintf(stderr, "gopsy: wrote %s: %.1f MiB (%.1f MiB on disk), %u memory segments%s, in %.2f s\n", outp,
+		st.bytes / 1048576.0, st.on_disk / 1048576.0, st.loads, go_only ? " (what a Go analysis needs)" : "",
+		now_s() - t0);
+	if (st.left_out)
+		fprintf(stderr, "gopsy: warning: %.1f GiB of huge mappings left out of %s: their populated pages could not be told\n",
+			st.left_out / 1073741824.0, outp);
 	if (st.unreadable)
 		fprintf(stderr, "gopsy: warning: %llu bytes of the process's memory could not be read: they are zeros in %s\n",
 			(unsigned long long)st.unreadable, outp);

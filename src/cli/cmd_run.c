@@ -218,8 +218,8 @@ int cmd_run(int argc, char **argv)
 			gp_err_free(e);
 			r.report[0] = 0;
 		}
-		fprintf(stderr, "gopsy: written: %s (%.1f MiB)%s%s, %s\n", r.core, r.st.bytes / 1048576.0, r.report[0] ? ", " : "",
-			r.report, r.errcopy);
+		fprintf(stderr, "gopsy: written: %s (%.1f MiB on disk)%s%s, %s\n", r.core, r.st.on_disk / 1048576.0,
+			r.report[0] ? ", " : "", r.report, r.errcopy);
 	}
 	free(env);
 	if (joined)

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum { PAGE = 4096, CHUNK = 1 << 20 };
@@ -116,24 +117,6 @@ static void notes(struct buf *b, const struct gp_image *im)
 	free(f.p);
 }
 
-struct load {
-	uint64_t vaddr, memsz, filesz;
-	uint32_t flags;
-};
-
-/* The kernel's default choice for one mapping: how many bytes from its start to dump. */
-static uint64_t default_dump(const struct gp_image *im, const struct gp_segment *s, const struct gp_target_mem *mem,
-			     void *backend)
-{
-	if (!s->avail || s->vaddr >= 0xffff800000000000ull) /* [vvar], [vsyscall] */
-		return 0;
-	const struct gp_mapped_file *f = gp_image_file_at(im, s->vaddr);
-	if (!f || (s->flags & PF_W))
-		return s->avail;
-	const unsigned char *p = f->file_offset == 0 ? mem->ptr(backend, s->vaddr, 4) : NULL;
-	return p && !memcmp(p, ELFMAG, SELFMAG) && s->avail >= PAGE ? PAGE : 0; /* the ELF header */
-}
-
 static int full_write(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -149,27 +132,133 @@ static int full_write(int fd, const void *p, size_t n)
 	return 0;
 }
 
-static struct gp_err *write_segment(int fd, const struct load *l, const struct gp_target_mem *mem, void *backend,
-				    unsigned char *chunk, struct gp_corewrite_stats *st)
+struct load {
+	uint64_t vaddr, memsz, filesz;
+	uint32_t flags;
+	uint64_t offset; /* in the file */
+};
+
+struct loads {
+	struct load *v;
+	size_t n, cap;
+};
+
+static struct load *push(struct loads *ls)
 {
-	for (uint64_t off = 0; off < l->filesz;) {
-		size_t n = l->filesz - off < CHUNK ? (size_t)(l->filesz - off) : CHUNK;
-		struct gp_err *err = mem->read(backend, l->vaddr + off, chunk, n);
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? 2 * ls->cap : 64;
+		struct load *v = realloc(ls->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		ls->v = v;
+		ls->cap = cap;
+	}
+	struct load *l = &ls->v[ls->n++];
+	memset(l, 0, sizeof(*l));
+	return l;
+}
+
+/* The kernel's default choice for one mapping: how many bytes from its start to dump. */
+static uint64_t default_dump(const struct gp_image *im, const struct gp_segment *s, const struct gp_target_mem *mem,
+			     void *backend)
+{
+	if (!s->avail || s->vaddr >= 0xffff800000000000ull) /* [vvar], [vsyscall] */
+		return 0;
+	const struct gp_mapped_file *f = gp_image_file_at(im, s->vaddr);
+	if (!f || (s->flags & PF_W))
+		return s->avail;
+	const unsigned char *p = f->file_offset == 0 ? mem->ptr(backend, s->vaddr, 4) : NULL;
+	return p && !memcmp(p, ELFMAG, SELFMAG) && s->avail >= PAGE ? PAGE : 0; /* the ELF header */
+}
+
+/* A mapping larger than this (an address-space reservation: sanitizer shadows, arenas) is dumped
+ * as one segment per populated range, the rest left out; a smaller one is one segment whose
+ * unpopulated pages are holes of the file (zeros, as the kernel writes them). */
+enum { GAP_MERGE = 1 << 20 };
+static const uint64_t huge_mapping = 64ull << 30;
+
+/* The populated ranges of a huge mapping [lo, hi), each a segment; 0, -1 when it cannot be told
+ * (then nothing of it is dumped). */
+static int split_huge(struct loads *ls, const struct gp_segment *s, uint64_t lo, uint64_t hi,
+		      const struct gp_target_mem *mem, void *backend)
+{
+	struct gp_range r[64];
+	for (uint64_t at = lo; at < hi;) {
+		uint64_t next;
+		ssize_t n = mem->populated ? mem->populated(backend, at, hi, r, 64, &next) : -1;
+		if (n < 0)
+			return -1;
+		for (ssize_t i = 0; i < n; i++) {
+			struct load *last = ls->n ? &ls->v[ls->n - 1] : NULL;
+			if (last && last->vaddr >= lo && r[i].lo - (last->vaddr + last->memsz) < GAP_MERGE) {
+				last->memsz = last->filesz = r[i].hi - last->vaddr;
+				continue;
+			}
+			struct load *l = push(ls);
+			if (!l)
+				return -1;
+			*l = (struct load){.vaddr = r[i].lo, .memsz = r[i].hi - r[i].lo, .filesz = r[i].hi - r[i].lo,
+					   .flags = s->flags};
+		}
+		if (next <= at)
+			break;
+		at = next;
+	}
+	return 0;
+}
+
+static struct gp_err *copy_range(int fd, const struct load *l, uint64_t lo, uint64_t hi, const struct gp_target_mem *mem,
+				 void *backend, unsigned char *chunk, struct gp_corewrite_stats *st)
+{
+	for (uint64_t at = lo; at < hi;) {
+		size_t n = hi - at < CHUNK ? (size_t)(hi - at) : CHUNK;
+		struct gp_err *err = mem->read(backend, at, chunk, n);
 		if (err) { /* page by page: what cannot be read is written as zeros, and counted */
 			gp_err_free(err);
 			for (size_t p = 0; p < n; p += PAGE) {
 				size_t m = n - p < PAGE ? n - p : PAGE;
-				if ((err = mem->read(backend, l->vaddr + off + p, chunk + p, m))) {
+				if ((err = mem->read(backend, at + p, chunk + p, m))) {
 					gp_err_free(err);
 					memset(chunk + p, 0, m);
 					st->unreadable += m;
 				}
 			}
 		}
-		if (full_write(fd, chunk, n) != 0)
-			return gp_errorf(GP_ERR_IO, "writing the core: %s", strerror(errno));
-		off += n;
+		off_t off = (off_t)(l->offset + (at - l->vaddr));
+		for (size_t done = 0; done < n;) {
+			ssize_t w = pwrite(fd, chunk + done, n - done, off + (off_t)done);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				return gp_errorf(GP_ERR_IO, "writing the core: %s", w < 0 ? strerror(errno) : "short write");
+			done += (size_t)w;
+		}
+		at += n;
 		st->dumped += n;
+	}
+	return NULL;
+}
+
+/* One segment: its populated pages, the others left as holes; all of it when that cannot be told. */
+static struct gp_err *write_segment(int fd, const struct load *l, const struct gp_target_mem *mem, void *backend,
+				    unsigned char *chunk, struct gp_corewrite_stats *st)
+{
+	uint64_t end = l->vaddr + l->filesz;
+	struct gp_range r[64];
+	for (uint64_t at = l->vaddr; at < end;) {
+		uint64_t next;
+		ssize_t n = mem->populated ? mem->populated(backend, at, end, r, 64, &next) : -1;
+		if (n < 0)
+			return copy_range(fd, l, at, end, mem, backend, chunk, st);
+		for (ssize_t i = 0; i < n; i++) {
+			struct gp_err *err = copy_range(fd, l, r[i].lo < at ? at : r[i].lo, r[i].hi > end ? end : r[i].hi,
+							mem, backend, chunk, st);
+			if (err)
+				return err;
+		}
+		if (next <= at)
+			break;
+		at = next;
 	}
 	return NULL;
 }
@@ -178,37 +267,45 @@ struct gp_err *gp_core_write(const char *path, const struct gp_image *im, const 
 			     void *backend, const struct gp_range *regions, size_t nregions, struct gp_corewrite_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	size_t cap = regions ? nregions : im->nsegs;
-	struct load *loads = calloc(cap ? cap : 1, sizeof(*loads));
+	struct loads ls = {0};
 	struct buf nb = {0};
+	struct buf hb = {0};
 	unsigned char *chunk = malloc(CHUNK);
 	struct gp_err *err = NULL;
 	int fd = -1;
-	if (!loads || !chunk) {
+	if (!chunk) {
 		err = &gp_err_nomem;
 		goto out;
 	}
-	size_t n = 0;
+	size_t cap = regions ? nregions : im->nsegs;
 	for (size_t i = 0; i < cap; i++) {
-		struct load *l = &loads[n];
 		if (regions) {
 			const struct gp_segment *s = gp_image_segment_at(im, regions[i].lo);
-			if (!s || regions[i].hi <= regions[i].lo)
+			if (!s || regions[i].hi <= regions[i].lo || regions[i].lo >= s->vaddr + s->avail)
 				continue;
-			uint64_t end = s->vaddr + s->avail;
-			if (regions[i].lo >= end)
-				continue;
-			l->vaddr = regions[i].lo;
-			l->memsz = l->filesz = (regions[i].hi < end ? regions[i].hi : end) - regions[i].lo;
-			l->flags = s->flags;
-		} else {
-			const struct gp_segment *s = &im->segs[i];
-			l->vaddr = s->vaddr;
-			l->memsz = s->memsz;
-			l->filesz = default_dump(im, s, mem, backend);
-			l->flags = s->flags;
+			uint64_t end = s->vaddr + s->avail, hi = regions[i].hi < end ? regions[i].hi : end;
+			struct load *l = push(&ls);
+			if (!l) {
+				err = &gp_err_nomem;
+				goto out;
+			}
+			*l = (struct load){.vaddr = regions[i].lo, .memsz = hi - regions[i].lo, .filesz = hi - regions[i].lo,
+					   .flags = s->flags};
+			continue;
 		}
-		n++;
+		const struct gp_segment *s = &im->segs[i];
+		uint64_t dump = default_dump(im, s, mem, backend);
+		if (dump > huge_mapping) {
+			if (split_huge(&ls, s, s->vaddr, s->vaddr + dump, mem, backend) != 0)
+				st->left_out += dump;
+			continue;
+		}
+		struct load *l = push(&ls);
+		if (!l) {
+			err = &gp_err_nomem;
+			goto out;
+		}
+		*l = (struct load){.vaddr = s->vaddr, .memsz = s->memsz, .filesz = dump, .flags = s->flags};
 	}
 	notes(&nb, im);
 	if (nb.oom) {
@@ -227,9 +324,9 @@ struct gp_err *gp_core_write(const char *path, const struct gp_image *im, const 
 	eh.e_phoff = sizeof(eh);
 	eh.e_ehsize = sizeof(eh);
 	eh.e_phentsize = sizeof(Elf64_Phdr);
-	size_t nph = n + 1;
+	size_t nph = ls.n + 1;
 	if (nph >= PN_XNUM) {
-		err = gp_errorf(GP_ERR_UNSUPPORTED, "%zu segments: more than an ELF core's program header count holds", n);
+		err = gp_errorf(GP_ERR_UNSUPPORTED, "%zu segments: more than an ELF core's program header count holds", ls.n);
 		goto out;
 	}
 	eh.e_phnum = (Elf64_Half)nph;
@@ -240,16 +337,17 @@ struct gp_err *gp_core_write(const char *path, const struct gp_image *im, const 
 		err = gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	struct buf hb = {0};
 	put(&hb, &eh, sizeof(eh));
 	Elf64_Phdr np = {.p_type = PT_NOTE, .p_offset = note_off, .p_filesz = nb.n, .p_align = 4};
 	put(&hb, &np, sizeof(np));
 	uint64_t off = data_off;
-	for (size_t i = 0; i < n; i++) {
-		Elf64_Phdr ph = {.p_type = PT_LOAD, .p_flags = loads[i].flags, .p_offset = off, .p_vaddr = loads[i].vaddr,
-				 .p_filesz = loads[i].filesz, .p_memsz = loads[i].memsz, .p_align = PAGE};
+	for (size_t i = 0; i < ls.n; i++) {
+		struct load *l = &ls.v[i];
+		l->offset = off;
+		Elf64_Phdr ph = {.p_type = PT_LOAD, .p_flags = l->flags, .p_offset = off, .p_vaddr = l->vaddr,
+				 .p_filesz = l->filesz, .p_memsz = l->memsz, .p_align = PAGE};
 		put(&hb, &ph, sizeof(ph));
-		off += loads[i].filesz;
+		off += (l->filesz + PAGE - 1) / PAGE * PAGE;
 	}
 	put(&hb, nb.p, nb.n);
 	put(&hb, NULL, data_off - note_off - nb.n);
@@ -257,16 +355,23 @@ struct gp_err *gp_core_write(const char *path, const struct gp_image *im, const 
 		err = &gp_err_nomem;
 	else if (full_write(fd, hb.p, hb.n) != 0)
 		err = gp_errorf(GP_ERR_IO, "writing %s: %s", path, strerror(errno));
-	free(hb.p);
-	for (size_t i = 0; i < n && !err; i++)
-		err = write_segment(fd, &loads[i], mem, backend, chunk, st);
-	st->loads = (uint32_t)n;
+	for (size_t i = 0; i < ls.n && !err; i++)
+		err = write_segment(fd, &ls.v[i], mem, backend, chunk, st);
+	if (!err && ftruncate(fd, (off_t)off) != 0) /* the holes at the end */
+		err = gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
+	st->loads = (uint32_t)ls.n;
 	st->bytes = off;
+	struct stat sb;
+	if (!err && fstat(fd, &sb) == 0)
+		st->on_disk = (uint64_t)sb.st_blocks * 512;
 out:
 	if (fd >= 0 && close(fd) != 0 && !err)
 		err = gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
-	free(loads);
+	if (err && fd >= 0)
+		unlink(path); /* no half-written core left behind */
+	free(ls.v);
 	free(nb.p);
+	free(hb.p);
 	free(chunk);
 	return err;
 }

@@ -5,8 +5,12 @@
  *
  * What is dumped follows the kernel's default coredump_filter: anonymous and writable mappings
  * whole, file-backed read-only ones only their first page when it is an ELF header (the rest is in
- * the files), [vvar] never. With regions (a sorted list of address ranges), only those ranges are
- * dumped, each its own PT_LOAD: memory outside them is absent from the core, not zero.
+ * the files), [vvar] never. Pages that were never populated (the backend's populated operation:
+ * PAGEMAP_SCAN, /proc/PID/pagemap) are holes of the file, zeros as in the kernel's sparse cores;
+ * a mapping larger than 64 GiB (a reservation) becomes one segment per populated range. With
+ * regions (a sorted list of address ranges), only those ranges are dumped, each its own PT_LOAD:
+ * memory outside them is absent from the core, not zero. A core that cannot be written whole is
+ * removed.
  */
 #ifndef GOPSY_TARGET_COREWRITE_H
 #define GOPSY_TARGET_COREWRITE_H
@@ -18,12 +22,10 @@
 #include "target/image.h"
 #include "target/target.h"
 
-struct gp_range {
-	uint64_t lo, hi;
-};
-
 struct gp_corewrite_stats {
-	uint64_t bytes;        /* size of the file written */
+	uint64_t bytes;        /* size of the file written (its holes included) */
+	uint64_t on_disk;      /* blocks it takes */
+	uint64_t left_out;     /* bytes of huge mappings whose populated pages could not be told */
 	uint64_t dumped;       /* memory bytes in it */
 	uint64_t unreadable;   /* bytes of dumped ranges that could not be read (left out) */
 	uint32_t loads;        /* PT_LOAD segments */

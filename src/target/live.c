@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -46,7 +47,7 @@ struct span {
 struct gp_live {
 	struct gp_arena *a;
 	int pid, snap_pid;
-	int memfd, sock;
+	int memfd, pmfd, sock;  /* /proc/N/mem, /proc/N/pagemap of the snapshot (or the process) */
 	pid_t helper;
 	uint64_t attached_us;
 	struct gp_image img;
@@ -62,22 +63,22 @@ struct gp_live {
 
 /* ---- the helper (the tracer) ---- */
 
-static void send_hello(int sock, const struct hello *h, int fd, const struct gp_thread *th, uint32_t n)
+static void send_hello(int sock, const struct hello *h, const int fds[2], const struct gp_thread *th, uint32_t n)
 {
 	struct iovec iov = {(void *)h, sizeof(*h)};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-	if (fd >= 0) {
+	if (fds) {
 		m.msg_control = u.buf;
 		m.msg_controllen = sizeof(u.buf);
 		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, 2 * sizeof(int));
 	}
 	if (sendmsg(sock, &m, MSG_NOSIGNAL) != (ssize_t)sizeof(*h))
 		return;
@@ -98,7 +99,7 @@ static void fail_hello(int sock, struct gp_err *err)
 	h.code = (int32_t)gp_err_code(err);
 	snprintf(h.msg, sizeof(h.msg), "%s", gp_err_msg(err));
 	gp_err_free(err);
-	send_hello(sock, &h, -1, NULL, 0);
+	send_hello(sock, &h, NULL, NULL, 0);
 }
 
 /* The snapshot child is gone; make the target reap it (a wait4 injected into its main thread,
@@ -212,8 +213,13 @@ static void helper_main(int pid, unsigned flags, int sock)
 	h.stats.threads = n;
 	if (p.late_signals)
 		snprintf(h.msg, sizeof(h.msg), "%s", p.late_signals);
-	send_hello(sock, &h, memfd, th, n);
-	close(memfd);
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", child ? child : pid);
+	int fds[2] = {memfd, open(path, O_RDONLY | O_CLOEXEC)};
+	if (fds[1] < 0)
+		fds[1] = open("/dev/null", O_RDONLY | O_CLOEXEC); /* no pagemap: every page counts as there */
+	send_hello(sock, &h, fds, th, n);
+	close(fds[0]);
+	close(fds[1]);
 	/* Until gopsy is done: its end closes (also when it dies). */
 	char c;
 	while (read(sock, &c, 1) > 0 || errno == EINTR)
@@ -413,7 +419,7 @@ struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struc
 		return &gp_err_nomem;
 	l->a = a;
 	l->pid = pid;
-	l->memfd = l->sock = -1;
+	l->memfd = l->pmfd = l->sock = -1;
 	l->attached_us = gp_ptrace_now_us();
 	gp_addrmap_init(&l->blocks);
 	gp_addrmap_init(&l->spans);
@@ -438,7 +444,7 @@ struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struc
 	struct hello hi;
 	struct iovec iov = {&hi, sizeof(hi)};
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} u;
 	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
@@ -450,8 +456,12 @@ struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struc
 		goto fail;
 	}
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(&l->memfd, CMSG_DATA(c), sizeof(int));
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(2 * sizeof(int))) {
+			int fds[2];
+			memcpy(fds, CMSG_DATA(c), sizeof(fds));
+			l->memfd = fds[0];
+			l->pmfd = fds[1];
+		}
 	hi.msg[sizeof(hi.msg) - 1] = 0;
 	if (!hi.ok) {
 		err = gp_errorf(hi.code > 0 ? (enum gp_errcode)hi.code : GP_ERR_INTERNAL, "%s", hi.msg);
@@ -503,6 +513,8 @@ struct gp_err *gp_live_open_stopped(int pid, const struct gp_thread *threads, si
 	l->memfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (l->memfd < 0)
 		return gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	l->pmfd = open(path, O_RDONLY | O_CLOEXEC);
 	struct gp_err *err = build_image(l);
 	if (err) {
 		close(l->memfd);
@@ -519,7 +531,9 @@ struct gp_err *gp_live_close(struct gp_live *l)
 		return NULL;
 	if (l->memfd >= 0)
 		close(l->memfd);
-	l->memfd = -1;
+	if (l->pmfd >= 0)
+		close(l->pmfd);
+	l->memfd = l->pmfd = -1;
 	if (l->sock >= 0)
 		close(l->sock); /* the helper lets the process go / drops the snapshot */
 	l->sock = -1;
@@ -709,7 +723,66 @@ static void live_release(void *backend)
 	(void)backend; /* the blocks back pointers already handed out */
 }
 
-static const struct gp_target_mem live_mem = {live_ptr, live_read, live_release};
+/* PAGEMAP_SCAN (Linux 6.7+, <linux/fs.h> of newer headers): the page tables walked by the kernel,
+ * unpopulated ranges skipped without a look at each page. */
+struct pm_page_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
+		category_anyof_mask, return_mask;
+};
+#define GP_PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
+enum { PM_PRESENT = 1 << 3, PM_SWAPPED = 1 << 4, PAGEMAP_MAX_SCAN = 64ull << 30 };
+
+static ssize_t live_populated(void *backend, uint64_t lo, uint64_t hi, struct gp_range *out, size_t max,
+			      uint64_t *next)
+{
+	struct gp_live *l = backend;
+	*next = hi;
+	if (l->pmfd < 0)
+		return -1;
+	struct pm_page_region v[64];
+	size_t n = max < 64 ? max : 64;
+	struct pm_scan_arg arg = {.size = sizeof(arg), .start = lo, .end = hi, .vec = (uint64_t)(uintptr_t)v,
+				  .vec_len = n, .category_anyof_mask = PM_PRESENT | PM_SWAPPED,
+				  .return_mask = PM_PRESENT | PM_SWAPPED};
+	long r = ioctl(l->pmfd, GP_PAGEMAP_SCAN, &arg);
+	if (r >= 0) {
+		for (long i = 0; i < r; i++)
+			out[i] = (struct gp_range){v[i].start, v[i].end};
+		*next = arg.walk_end ? arg.walk_end : hi;
+		return r;
+	}
+	if (hi - lo > PAGEMAP_MAX_SCAN)
+		return -1; /* too large to read one entry per page */
+	/* The pagemap file: 8 bytes per page, bit 63 present, bit 62 swapped. */
+	uint64_t e[512];
+	size_t k = 0;
+	for (uint64_t at = lo; at < hi && k < max;) {
+		size_t pages = (hi - at) / 4096 < 512 ? (size_t)((hi - at) / 4096) : 512;
+		if (!pages)
+			break;
+		ssize_t got = pread(l->pmfd, e, pages * 8, (off_t)(at / 4096 * 8));
+		if (got <= 0)
+			return k ? (ssize_t)k : -1;
+		for (size_t i = 0; i < (size_t)got / 8; i++, at += 4096) {
+			if (!(e[i] >> 62))
+				continue;
+			if (k && out[k - 1].hi == at)
+				out[k - 1].hi = at + 4096;
+			else if (k < max)
+				out[k++] = (struct gp_range){at, at + 4096};
+			else {
+				*next = at;
+				return (ssize_t)k;
+			}
+		}
+	}
+	return (ssize_t)k;
+}
+
+static const struct gp_target_mem live_mem = {live_ptr, live_read, live_release, live_populated};
 
 const struct gp_target_mem *gp_live_mem(void)
 {

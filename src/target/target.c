@@ -61,7 +61,7 @@ static void core_release(void *b)
 	gp_core_release_pages(b);
 }
 
-static const struct gp_target_mem core_mem = {core_ptr, core_read, core_release};
+static const struct gp_target_mem core_mem = {core_ptr, core_read, core_release, NULL};
 
 struct gp_err *gp_target_init_core(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe, int force)
 {

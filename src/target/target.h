@@ -13,18 +13,28 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/err.h"
 #include "target/core.h"
 #include "target/exe.h"
 #include "target/image.h"
 
+/* An address range [lo, hi). */
+struct gp_range {
+	uint64_t lo, hi;
+};
+
 /* A backend's memory: ptr gives len bytes at addr that stay valid for the backend's lifetime, or
- * NULL; read copies them or says precisely why it cannot; release lets go of what reads touched. */
+ * NULL; read copies them or says precisely why it cannot; release lets go of what reads touched.
+ * populated (optional, NULL for cores) lists up to max ranges of [lo, hi) whose pages exist
+ * (present or swapped: the rest reads as zeros), *next where the listing stopped; -1 when it
+ * cannot tell. */
 struct gp_target_mem {
 	const void *(*ptr)(void *backend, uint64_t addr, size_t len);
 	struct gp_err *(*read)(void *backend, uint64_t addr, void *buf, size_t len);
 	void (*release)(void *backend);
+	ssize_t (*populated)(void *backend, uint64_t lo, uint64_t hi, struct gp_range *out, size_t max, uint64_t *next);
 };
 
 struct gp_target {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # smoke.sh — the CLI contract: --help/--version exit 0, unknown commands exit 2 with usage on stderr,
-# planned commands exit 1 with a message; gopsy parse on garbage and bad arguments. Usage: smoke.sh path/to/gopsy
+# the live-process options' refusals; gopsy parse on garbage and bad arguments. Usage: smoke.sh path/to/gopsy
 set -u
 g=$1; fails=0
 check() { # check DESCRIPTION EXPECTED_EXIT STREAM PATTERN -- CMD...
@@ -16,7 +16,12 @@ check "--help" 0 out '^usage: gopsy <command>' -- "$g" --help
 check "--version" 0 out '^gopsy [0-9]+\.[0-9]+\.[0-9]+$' -- "$g" --version
 check "no arguments" 2 err '^usage: gopsy' -- "$g"
 check "unknown command" 2 err "unknown command 'frobnicate'" -- "$g" frobnicate
-check "planned command" 1 err "'gcore' is not implemented" -- "$g" gcore 1
+check "gcore no pid" 2 err 'usage: gopsy gcore' -- "$g" gcore
+check "gcore bad pid" 2 err 'usage: gopsy gcore' -- "$g" gcore 12x
+check "run no command" 2 err 'usage: gopsy run' -- "$g" run --dir /tmp
+check "goroutines core and pid" 2 err 'usage: gopsy goroutines' -- "$g" goroutines --pid 1 core
+check "goroutines no such process" 1 err '^gopsy: no process 4194304$' -- "$g" goroutines --pid 4194304
+check "report pid of gopsy" 2 err 'is gopsy itself' -- bash -c "exec '$g' report --pid \$\$"
 check "report missing core" 1 err '^gopsy: cannot open core /nonexistent/core: No such file or directory$' -- "$g" report /nonexistent/core
 check "report no core" 2 err 'usage: gopsy report' -- "$g" report
 check "report bad option" 2 err 'usage: gopsy report' -- "$g" report --bogus core

@@ -13,7 +13,7 @@ size); then the runtime's SIGQUIT dump is taken. Checks:
     the runtime printed (Go versions delve supports, 1.25+, not stripped: delve lists no goroutines of
     a stripped binary; the others are reported, not required);
   - the target is left alone (no trace, no child, same descriptors).
-Prints the three core sizes per cell.
+Prints the three cores' sizes on disk per cell.
 
 usage: gcore_check.py GOPSY [--versions 1.19,1.26]
 """
@@ -87,7 +87,7 @@ def cell(tool, dlv, version, mode, binary):
             core = tmp / name
             if not core.exists():
                 continue
-            sizes[name] = core.stat().st_size
+            sizes[name] = core.stat().st_blocks * 512  # on disk: cores are sparse
             g = livefx.gopsy(tool, "goroutines", "--traceback=crash", "--exe", str(binary), str(core))
             if g.returncode != 0:
                 probs.append(f"{label} {name}: gopsy goroutines on the core exited {g.returncode}: {g.stderr.strip()[:300]}")
@@ -110,7 +110,7 @@ def cell(tool, dlv, version, mode, binary):
                 else:
                     print(f"  (not required: {msg}; delve supports Go {DELVE_MIN[0]}.{DELVE_MIN[1]}+ and lists no "
                           f"goroutines of a stripped binary)")
-        gdbsize = (tmp / "gdb").stat().st_size if (tmp / "gdb").exists() else 0
+        gdbsize = (tmp / "gdb").stat().st_blocks * 512 if (tmp / "gdb").exists() else 0
     print(f"{label}: gopsy gcore {sizes.get('full', 0) / 2**20:.1f} MiB, --go-only {sizes.get('go-only', 0) / 2**20:.2f} MiB, "
           f"gdb gcore {gdbsize / 2**20:.1f} MiB{'' if not probs else '  FAIL'}", flush=True)
     return probs
