@@ -57,16 +57,7 @@ static char *take(struct gp_arena *a, struct gp_tout *o, size_t *len)
 	return s;
 }
 
-static char *fmt(struct gp_arena *a, const char *f, ...) GP_PRINTF(2, 3);
-static char *fmt(struct gp_arena *a, const char *f, ...)
-{
-	char buf[2048];
-	va_list ap;
-	va_start(ap, f);
-	vsnprintf(buf, sizeof(buf), f, ap);
-	va_end(ap);
-	return gp_arena_strdup(a, buf);
-}
+#define fmt gp_arena_printf
 
 static void read_panics(struct gp_session *s, struct gp_arena *a, uint64_t first, struct gp_cause *c)
 {

@@ -246,7 +246,7 @@ char *gp_arena_strdup(struct gp_arena *a, const char *s)
 
 char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[2048];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);

@@ -46,7 +46,7 @@ int gp_arena_grow(struct gp_arena *a, void **items, size_t n, size_t *cap, size_
 void gp_arena_release(struct gp_arena *a, void *p);
 char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n);
 char *gp_arena_strdup(struct gp_arena *a, const char *s);
-/* A formatted string (at most 1023 bytes, longer output is cut), or NULL when out of memory. */
+/* A formatted string (at most 2047 bytes, longer output is cut), or NULL when out of memory. */
 char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...) GP_PRINTF(2, 3);
 
 #define GP_NEW(a, T) ((T *)gp_arena_calloc((a), 1, sizeof(T)))

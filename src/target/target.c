@@ -75,6 +75,14 @@ const void *gp_target_mem_ptr(const struct gp_target *t, uint64_t addr, size_t l
 
 const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len)
 {
+	if (t->mem != &core_mem) {
+		/* A live process: its read-only file-backed data (text, rodata, pclntab) is the file's,
+		 * read in place rather than copied out of the process. */
+		const struct gp_exe_segment *s = gp_exe_segment_at(t->exe, addr - t->bias);
+		const void *f = s && !(s->flags & PF_W) ? gp_exe_ptr(t->exe, addr - t->bias, len) : NULL;
+		if (f)
+			return f;
+	}
 	const void *p = gp_target_mem_ptr(t, addr, len);
 	if (p)
 		return p;

@@ -38,25 +38,6 @@ def anchors() -> dict:
     return dict(l.split(None, 1) for l in r.stdout.splitlines() if len(l.split(None, 1)) == 2)
 
 
-def compare(label, text, runtime):
-    probs = []
-    rt, gp = live_oracle.blocks(runtime), live_oracle.blocks(text)
-    missing = sorted(set(rt) - set(gp) - {0})
-    if missing:
-        probs.append(f"{label}: goroutines missing: {missing}")
-    n = 0
-    for gid, want in rt.items():
-        have = gp.get(gid)
-        if have is None or live_oracle.moving(want) or live_oracle.moving(have) or "\nrip " in want:
-            continue
-        n += 1
-        if have != want:
-            probs.append(f"{label}: goroutine {gid} differs:\n--- runtime\n{want}\n--- gopsy\n{have}")
-    if n < live_oracle.MIN_COMPARED:
-        probs.append(f"{label}: only {n} parked goroutines compared")
-    return probs
-
-
 def cell(tool, dlv, version, mode, binary):
     label = f"Go {version} {mode}"
     probs = []
@@ -92,7 +73,7 @@ def cell(tool, dlv, version, mode, binary):
             if g.returncode != 0:
                 probs.append(f"{label} {name}: gopsy goroutines on the core exited {g.returncode}: {g.stderr.strip()[:300]}")
             else:
-                probs += compare(f"{label} {name} core", g.stdout, runtime)
+                probs += live_oracle.compare(f"{label} {name} core", g.stdout, runtime)[0]
             gd = subprocess.run(["gdb", "-batch", "-nx", "-ex", "info threads", "-ex", "bt", str(binary), str(core)],
                                 capture_output=True, text=True, timeout=300)
             listed = len(re.findall(r"^\*?\s+\d+\s+LWP \d+", gd.stdout, re.M))

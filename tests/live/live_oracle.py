@@ -46,6 +46,28 @@ def moving(block: str) -> bool:
     return st.startswith("running") or st.startswith("runnable")
 
 
+def compare(label: str, text: str, runtime: str) -> tuple:
+    """(problems, how many compared): every goroutine of the runtime's dump is in gopsy's text
+    (but goroutine 0: the SIGQUIT interrupted an M on its g0), and every one parked in both (not
+    running or runnable, not the one the SIGQUIT interrupted) is byte-identical."""
+    probs = []
+    rt, gp = blocks(runtime), blocks(text)
+    missing = sorted(set(rt) - set(gp) - {0})
+    if missing:
+        probs.append(f"{label}: goroutines the runtime printed and gopsy did not: {missing}")
+    compared = 0
+    for gid, want in rt.items():
+        have = gp.get(gid)
+        if have is None or moving(want) or moving(have) or "\nrip " in want:
+            continue
+        compared += 1
+        if have != want:
+            probs.append(f"{label}: goroutine {gid} differs:\n--- runtime\n{want}\n--- gopsy\n{have}")
+    if compared < MIN_COMPARED:
+        probs.append(f"{label}: only {compared} parked goroutines compared (want >= {MIN_COMPARED})")
+    return probs, compared
+
+
 def one(tool: str, binary: Path, label: str, extra: list) -> list:
     probs = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,20 +89,9 @@ def one(tool: str, binary: Path, label: str, extra: list) -> list:
         return probs + [f"{label}: gopsy goroutines --pid exited {g.returncode}: {g.stderr.strip()[:400]}"]
     if "SIGQUIT: quit" not in runtime:
         return probs + [f"{label}: the runtime printed no SIGQUIT dump: {runtime[:300]!r}"]
-    rt, gp = blocks(runtime), blocks(g.stdout)
-    missing = sorted(set(rt) - set(gp) - {0})  # 0: the SIGQUIT interrupted an M on its g0
-    if missing:
-        probs.append(f"{label}: goroutines the runtime printed and gopsy did not: {missing}")
-    compared = 0
-    for gid, want in rt.items():
-        have = gp.get(gid)
-        if have is None or moving(want) or moving(have) or "\nrip " in want:
-            continue
-        compared += 1
-        if have != want:
-            probs.append(f"{label}: goroutine {gid} differs:\n--- runtime\n{want}\n--- gopsy\n{have}")
-    if compared < MIN_COMPARED:
-        probs.append(f"{label}: only {compared} parked goroutines compared (want >= {MIN_COMPARED})")
+    gp = blocks(g.stdout)
+    cmp, compared = compare(label, g.stdout, runtime)
+    probs += cmp
     if r.returncode != 0:
         probs.append(f"{label}: gopsy report --pid exited {r.returncode}: {r.stderr.strip()[:400]}")
     else:
