@@ -83,8 +83,8 @@ struct gp_err *cli_close_session(const struct cli_target *t, struct gp_session *
 			fprintf(stderr, ", snapshot forked in %.3f ms", st.fork_us / 1e3);
 		else
 			fprintf(stderr, ", no snapshot: %s: held stopped during the analysis", st.no_fork_reason);
-		fprintf(stderr, "), %u threads; read %.1f MiB in %llu reads\n", st.threads, st.read_bytes / 1048576.0,
-			(unsigned long long)st.reads);
+		fprintf(stderr, "), %u threads; read %.1f MiB in %llu reads, %.1f MiB of it kept\n", st.threads,
+			st.read_bytes / 1048576.0, (unsigned long long)st.reads, st.kept_bytes / 1048576.0);
 	}
 	return err;
 }

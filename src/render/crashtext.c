@@ -173,7 +173,8 @@ static void print_panic_chain(struct ctx *c, uint64_t first)
 static void signal_line(struct ctx *c, const struct gp_g *g, uint64_t gaddr)
 {
 	const struct gp_layout *l = c->rt->l;
-	const unsigned char *p = gp_target_ptr(c->rt->t, gaddr, (size_t)gp_lsize(l, GP_L_SIZEOF_G));
+	unsigned char buf[2048];
+	const unsigned char *p = gp_target_view(c->rt->t, gaddr, (size_t)gp_lsize(l, GP_L_SIZEOF_G), buf, sizeof(buf));
 	(void)g;
 	if (!p || !gp_lhas(l, GP_L_G_SIG))
 		return;

@@ -130,6 +130,7 @@ static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint
 	 * the area runs past the end of what the core holds. */
 	const unsigned char *area = NULL;
 	int area_tried = 0;
+	unsigned char copy[256 + 8]; /* the area, copied out of a target that is not zero-copy */
 	for (size_t pi = 0; pi < avail;) {
 		unsigned o = p[pi++];
 		if (o == END_SEQ)
@@ -159,12 +160,16 @@ static void format_args(const struct gp_tb_ctx *c, const struct gp_func *f, uint
 			unsigned sz = p[pi++];
 			uint64_t x = 0;
 			if (!area_tried) {
-				area = gp_target_ptr(c->t, argp, 256 + 8);
+				if (c->t->zero_copy)
+					area = gp_target_ptr(c->t, argp, sizeof(copy));
+				else if (!gp_target_read_ok(c->t, argp, copy, sizeof(copy)))
+					area = copy;
 				area_tried = 1;
 			}
-			const void *v = area ? area + o : gp_target_ptr(c->t, argp + o, 8);
-			if (v) {
-				memcpy(&x, v, 8);
+			const void *v = area ? area + o : NULL;
+			if (v || !gp_target_read_ok(c->t, argp + o, &x, 8)) {
+				if (v)
+					memcpy(&x, v, 8);
 				if (sz < 8)
 					x = sz ? x << (64 - sz * 8) >> (64 - sz * 8) : 0;
 				sb_hex(out, x);

@@ -11,7 +11,8 @@ int gp_chan_read(const struct gp_rt *rt, uint64_t addr, struct gp_chan *out, con
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_HCHAN);
-	const unsigned char *p = addr && size > 0 ? gp_target_ptr(rt->t, addr, (size_t)size) : NULL;
+	unsigned char buf[512];
+	const unsigned char *p = addr && size > 0 ? gp_target_view(rt->t, addr, (size_t)size, buf, sizeof(buf)) : NULL;
 	if (!p) {
 		*problem = "the channel is not readable";
 		return -1;

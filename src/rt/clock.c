@@ -61,7 +61,8 @@ struct gp_err *gp_now_estimate(const struct gp_rt *rt, struct gp_arena *a, struc
 			gp_err_free(err);
 			continue;
 		}
-		const unsigned char *p = gp_target_ptr(rt->t, ga, (size_t)size);
+		unsigned char buf[2048];
+		const unsigned char *p = gp_target_view(rt->t, ga, (size_t)size, buf, sizeof(buf));
 		if (!p)
 			continue;
 		uint32_t st = (uint32_t)gp_lget(l, p, GP_L_G_ATOMICSTATUS);

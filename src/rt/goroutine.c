@@ -82,8 +82,8 @@ struct gp_err *gp_rt_read_g(const struct gp_rt *rt, uint64_t addr, struct gp_g *
 	memset(g, 0, sizeof(*g));
 	g->addr = addr;
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_G);
-	const unsigned char *p = size > 0 ? gp_target_ptr(rt->t, addr, (size_t)size) : NULL;
 	unsigned char buf[2048];
+	const unsigned char *p = size > 0 ? gp_target_view(rt->t, addr, (size_t)size, buf, sizeof(buf)) : NULL;
 	if (!p && size > 0 && (size_t)size <= sizeof(buf)) {
 		/* a g in static data (m0's g0) may straddle two of the core's segments */
 		struct gp_err *err = gp_target_read(rt->t, addr, buf, (size_t)size);

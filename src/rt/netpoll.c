@@ -11,7 +11,8 @@ int gp_polldesc_read(const struct gp_rt *rt, uint64_t addr, struct gp_polldesc *
 	if (!addr || (addr & 7) || size <= 0 || !gp_lhas(l, GP_L_POLLDESC_SELF) || !gp_lhas(l, GP_L_POLLDESC_RG) ||
 	    !gp_lhas(l, GP_L_POLLDESC_WG))
 		return -1;
-	const unsigned char *p = gp_target_ptr(rt->t, addr, (size_t)size);
+	unsigned char buf[512];
+	const unsigned char *p = gp_target_view(rt->t, addr, (size_t)size, buf, sizeof(buf));
 	if (!p || gp_lget(l, p, GP_L_POLLDESC_SELF) != addr)
 		return -1;
 	out->addr = addr;

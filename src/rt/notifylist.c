@@ -8,7 +8,8 @@ int gp_notifylist_read(const struct gp_rt *rt, uint64_t addr, struct gp_notifyli
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_NOTIFYLIST);
 	if (!addr || (addr & 7) || size <= 0 || !gp_lhas(l, GP_L_NOTIFYLIST_HEAD) || !gp_lhas(l, GP_L_NOTIFYLIST_TAIL))
 		return -1;
-	const unsigned char *p = gp_target_ptr(rt->t, addr, (size_t)size);
+	unsigned char buf[256];
+	const unsigned char *p = gp_target_view(rt->t, addr, (size_t)size, buf, sizeof(buf));
 	if (!p)
 		return -1;
 	out->addr = addr;

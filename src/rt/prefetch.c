@@ -13,7 +13,8 @@ void gp_prefetch_init(struct gp_prefetch *pf, const struct gp_rt *rt)
 	pf->gsize = gp_lsize(rt->l, GP_L_SIZEOF_G);
 	pf->off_sp = gp_loff(rt->l, GP_L_G_SCHED_SP);
 	pf->off_syscallsp = gp_loff(rt->l, GP_L_G_SYSCALLSP);
-	if (pf->n && pf->n < (1ull << 40) && pf->gsize > 0 && pf->off_sp >= 0 && pf->off_syscallsp >= 0)
+	/* Prefetching warms a mapped core's pages; on a backend that copies, it would only pin copies. */
+	if (rt->t->zero_copy && pf->n && pf->n < (1ull << 40) && pf->gsize > 0 && pf->off_sp >= 0 && pf->off_syscallsp >= 0)
 		pf->allgs = gp_target_ptr(rt->t, rt->allgs.s.ptr, pf->n * 8);
 }
 

@@ -7,7 +7,8 @@ int gp_sudog_read(const struct gp_rt *rt, uint64_t addr, struct gp_sudog *out)
 {
 	const struct gp_layout *l = rt->l;
 	int32_t size = gp_lsize(l, GP_L_SIZEOF_SUDOG);
-	const unsigned char *p = addr && size > 0 ? gp_target_ptr(rt->t, addr, (size_t)size) : NULL;
+	unsigned char buf[512];
+	const unsigned char *p = addr && size > 0 ? gp_target_view(rt->t, addr, (size_t)size, buf, sizeof(buf)) : NULL;
 	if (!p)
 		return -1;
 	out->addr = addr;

@@ -318,7 +318,8 @@ struct gp_err *gp_timers_read(const struct gp_rt *rt, const struct gp_sched *s, 
 			memcpy(&taddr, arr + i * esize + (out->impl == 2 ? (size_t)gp_loff(l, GP_L_TIMERWHEN_TIMER) : 0), 8);
 			if (out->impl == 2)
 				memcpy(&hwhen, arr + i * esize + (size_t)gp_loff(l, GP_L_TIMERWHEN_WHEN), 8);
-			const unsigned char *p = taddr && tsize > 0 ? gp_target_ptr(rt->t, taddr, (size_t)tsize) : NULL;
+			unsigned char tbuf[512];
+			const unsigned char *p = taddr && tsize > 0 ? gp_target_view(rt->t, taddr, (size_t)tsize, tbuf, sizeof(tbuf)) : NULL;
 			if (!p) {
 				out->problem = out->problem ? out->problem : "a timer of a heap is not readable";
 				continue;

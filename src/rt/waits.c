@@ -633,7 +633,8 @@ static void read_gs(struct ctx *c)
 		memcpy(&ga, arr + i * 8, 8);
 		c->bidx[i] = -1;
 		gp_target_release_every(rt->t, i);
-		const unsigned char *p = ga && gsize > 0 ? gp_target_ptr(rt->t, ga, (size_t)gsize) : NULL;
+		unsigned char gbuf[2048];
+		const unsigned char *p = ga && gsize > 0 ? gp_target_view(rt->t, ga, (size_t)gsize, gbuf, sizeof(gbuf)) : NULL;
 		if (!p) {
 			unreadable++;
 			continue;

@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum { BLOCK = 64 * 1024, STOP_DEADLINE_MS = 3000 };
+enum { BLOCK = 64 * 1024, NSCRATCH = 512, STOP_DEADLINE_MS = 3000 };
 
 /* What the helper tells gopsy once the snapshot is taken (or failed), then the threads. */
 struct hello {
@@ -57,6 +57,12 @@ struct gp_live {
 	struct block *blk;
 	size_t nblk, blkcap;
 	struct gp_addrmap spans;  /* address -> index into sp: reads across blocks */
+	/* Copies (read, u64) go through a ring of recycled blocks instead, so that walking every
+	 * goroutine's stack does not make fresh memory of all of it (the kernel zeroes each new page). */
+	struct block *scratch;    /* NSCRATCH of them, data allocated on first use */
+	uint64_t *scratch_tag;    /* block number + 1 held by each, 0: empty */
+	struct gp_addrmap touched; /* block number + 1 -> readable pages (lo << 8 | hi, in pages) of every
+	                            * block read either way: what the analyses needed (gcore --go-only) */
 	struct span *sp;
 	size_t nsp, spcap;
 };
@@ -423,6 +429,7 @@ struct gp_err *gp_live_attach(int pid, unsigned flags, struct gp_arena *a, struc
 	l->attached_us = gp_ptrace_now_us();
 	gp_addrmap_init(&l->blocks);
 	gp_addrmap_init(&l->spans);
+	gp_addrmap_init(&l->touched);
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		return gp_errorf(GP_ERR_IO, "socketpair: %s", strerror(errno));
@@ -501,6 +508,7 @@ struct gp_err *gp_live_open_stopped(int pid, const struct gp_thread *threads, si
 	l->sock = -1;
 	gp_addrmap_init(&l->blocks);
 	gp_addrmap_init(&l->spans);
+	gp_addrmap_init(&l->touched);
 	memcpy(th, threads, nthreads * sizeof(*th));
 	l->img.threads = th;
 	l->img.nthreads = nthreads;
@@ -593,31 +601,73 @@ static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t *lo, 
 	return 0;
 }
 
+/* Read block bn (the part of it that is readable, around addr) into data; 0, or -1. */
+static int load_block(struct gp_live *l, uint64_t bn, uint64_t addr, unsigned char *data, struct block *b)
+{
+	uint64_t lo, hi;
+	if (readable_run(&l->img, addr, &lo, &hi) != 0)
+		return -1;
+	uint64_t b0 = bn * BLOCK, from = lo > b0 ? lo : b0, to = hi < b0 + BLOCK ? hi : b0 + BLOCK;
+	ssize_t got = pread_all(l, data + (from - b0), (size_t)(to - from), from);
+	if (got <= 0 || (uint64_t)got <= addr - from)
+		return -1;
+	b->data = data;
+	b->lo = (uint32_t)(from - b0);
+	b->hi = (uint32_t)(from - b0 + (uint64_t)got);
+	/* pages, for the read set (a range at page granularity is what a core can hold) */
+	(void)gp_addrmap_put(&l->touched, l->a, bn + 1, (b->lo / 4096) << 8 | ((b->hi + 4095) / 4096));
+	return 0;
+}
+
+/* The recycled copy of block bn holding addr, or NULL. */
+static const struct block *scratch_block(struct gp_live *l, uint64_t addr)
+{
+	uint64_t bn = addr / BLOCK;
+	size_t k = (size_t)(bn % NSCRATCH);
+	if (!l->scratch) {
+		l->scratch = GP_NEWN(l->a, struct block, NSCRATCH);
+		l->scratch_tag = GP_NEWN(l->a, uint64_t, NSCRATCH);
+		if (!l->scratch || !l->scratch_tag)
+			return NULL;
+	}
+	struct block *b = &l->scratch[k];
+	if (l->scratch_tag[k] == bn + 1)
+		return b;
+	unsigned char *data = b->data ? b->data : gp_arena_alloc(l->a, BLOCK, 64);
+	l->scratch_tag[k] = 0;
+	if (!data || load_block(l, bn, addr, data, b) != 0) {
+		b->data = data;
+		return NULL;
+	}
+	l->scratch_tag[k] = bn + 1;
+	return b;
+}
+
 static const struct block *get_block(struct gp_live *l, uint64_t addr)
 {
 	uint64_t bn = addr / BLOCK;
 	int64_t i = gp_addrmap_get(&l->blocks, bn + 1);
 	if (i >= 0)
 		return &l->blk[i];
-	uint64_t lo, hi;
-	if (readable_run(&l->img, addr, &lo, &hi) != 0)
-		return NULL;
-	uint64_t b0 = bn * BLOCK, from = lo > b0 ? lo : b0, to = hi < b0 + BLOCK ? hi : b0 + BLOCK;
 	unsigned char *data = gp_arena_alloc(l->a, BLOCK, 64);
 	if (!data)
 		return NULL;
-	ssize_t got = pread_all(l, data + (from - b0), (size_t)(to - from), from);
-	if (got <= 0 || (uint64_t)got <= addr - from)
+	struct block nb;
+	size_t k = (size_t)(bn % NSCRATCH);
+	if (l->scratch && l->scratch_tag[k] == bn + 1) { /* copied already: no second read */
+		nb = l->scratch[k];
+		memcpy(data + nb.lo, nb.data + nb.lo, nb.hi - nb.lo);
+		nb.data = data;
+	} else if (load_block(l, bn, addr, data, &nb) != 0) {
 		return NULL;
+	}
 	if (l->nblk == l->blkcap && !gp_arena_grow(l->a, (void **)&l->blk, l->nblk, &l->blkcap, sizeof(*l->blk), 1024))
 		return NULL;
 	if (gp_addrmap_put(&l->blocks, l->a, bn + 1, (uint32_t)l->nblk) < 0)
 		return NULL;
-	struct block *b = &l->blk[l->nblk++];
-	b->data = data;
-	b->lo = (uint32_t)(from - b0);
-	b->hi = (uint32_t)(from - b0 + (uint64_t)got);
-	return b;
+	l->blk[l->nblk] = nb;
+	l->stats.kept_bytes += BLOCK;
+	return &l->blk[l->nblk++];
 }
 
 static const void *live_ptr(void *backend, uint64_t addr, size_t len)
@@ -642,6 +692,7 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 	unsigned char *data = gp_arena_alloc(l->a, len, 64);
 	if (!data || pread_all(l, data, len, addr) != (ssize_t)len)
 		return NULL;
+	l->stats.kept_bytes += len;
 	if (i >= 0) {
 		l->sp[i].data = data;
 		l->sp[i].len = len;
@@ -658,12 +709,16 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t len)
 {
 	struct gp_live *l = backend;
-	/* Bulk copies (a core being written) go straight to the caller's buffer, not into blocks. */
-	const void *p = len >= BLOCK ? NULL : live_ptr(l, addr, len);
-	if (p) {
-		memcpy(buf, p, len);
-		return NULL;
+	uint64_t off = addr % BLOCK;
+	if (l->memfd >= 0 && off + len <= BLOCK) { /* within one block: the pinned copy, else the ring */
+		int64_t i = gp_addrmap_get(&l->blocks, addr / BLOCK + 1);
+		const struct block *b = i >= 0 ? &l->blk[i] : scratch_block(l, addr);
+		if (b && off >= b->lo && off + len <= b->hi) {
+			memcpy(buf, b->data + off, len);
+			return NULL;
+		}
 	}
+	/* Bulk copies (a core being written) and reads across blocks go straight to the caller's buffer. */
 	if (l->memfd >= 0 && pread_all(l, buf, len, addr) == (ssize_t)len)
 		return NULL; /* across adjacent mappings */
 	/* Find the first byte that cannot be read, for a precise error. */
@@ -689,17 +744,16 @@ static int range_cmp(const void *x, const void *y)
 struct gp_err *gp_live_read_ranges(const struct gp_live *l, struct gp_arena *a, struct gp_range **out, size_t *n)
 {
 	*n = 0;
-	struct gp_range *r = GP_NEWN(a, struct gp_range, l->nblk + l->nsp + 1);
+	struct gp_range *r = GP_NEWN(a, struct gp_range, l->touched.n + l->nsp + 1);
 	if (!r)
 		return &gp_err_nomem;
 	size_t k = 0;
-	for (size_t bn = 0; bn < l->blocks.cap; bn++) {
-		uint64_t key = l->blocks.k[bn];
+	for (size_t bn = 0; bn < l->touched.cap; bn++) {
+		uint64_t key = l->touched.k[bn];
 		if (!key)
 			continue;
-		const struct block *b = &l->blk[l->blocks.v[bn]];
-		uint64_t base = (key - 1) * BLOCK;
-		r[k++] = (struct gp_range){base + b->lo, base + b->hi};
+		uint64_t base = (key - 1) * BLOCK, v = l->touched.v[bn];
+		r[k++] = (struct gp_range){base + (v >> 8) * 4096, base + (v & 0xff) * 4096};
 	}
 	for (size_t i = 0; i < l->nsp; i++)
 		r[k++] = (struct gp_range){l->sp[i].addr, l->sp[i].addr + l->sp[i].len};

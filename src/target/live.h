@@ -41,6 +41,7 @@ struct gp_live_stats {
 	int forked;         /* 1: read from a copy-on-write snapshot; 0: from the process, held stopped */
 	char no_fork_reason[200]; /* why there is no snapshot ("" when forked) */
 	uint64_t reads, read_bytes; /* pread calls and bytes, while analysing */
+	uint64_t kept_bytes;        /* copies kept for the session (memory gp_target_ptr handed out) */
 };
 
 struct gp_live;

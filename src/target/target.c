@@ -5,6 +5,8 @@
 #include <elf.h>
 #include <string.h>
 
+static const struct gp_target_mem core_mem;
+
 struct gp_err *gp_target_init(struct gp_target *t, const struct gp_image *img, const struct gp_target_mem *mem,
 			      void *backend, const struct gp_exe *exe, int force)
 {
@@ -12,6 +14,7 @@ struct gp_err *gp_target_init(struct gp_target *t, const struct gp_image *img, c
 	t->img = img;
 	t->mem = mem;
 	t->backend = backend;
+	t->zero_copy = mem == &core_mem;
 	t->exe = exe;
 	uint64_t at_entry = gp_image_auxv(img, AT_ENTRY);
 	if (exe->type == ET_DYN) {
@@ -63,6 +66,14 @@ static void core_release(void *b)
 
 static const struct gp_target_mem core_mem = {core_ptr, core_read, core_release, NULL};
 
+/* A copy out of a backend that is not zero-copy: the executable's read-only data in place, else the
+ * backend's own read (no memory of its is pinned for a copy). */
+static const void *file_ptr(const struct gp_target *t, uint64_t addr, size_t len)
+{
+	const struct gp_exe_segment *s = gp_exe_segment_at(t->exe, addr - t->bias);
+	return s && !(s->flags & PF_W) ? gp_exe_ptr(t->exe, addr - t->bias, len) : NULL;
+}
+
 struct gp_err *gp_target_init_core(struct gp_target *t, const struct gp_core *core, const struct gp_exe *exe, int force)
 {
 	return gp_target_init(t, &core->img, &core_mem, (void *)core, exe, force);
@@ -78,8 +89,7 @@ const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len)
 	if (t->mem != &core_mem) {
 		/* A live process: its read-only file-backed data (text, rodata, pclntab) is the file's,
 		 * read in place rather than copied out of the process. */
-		const struct gp_exe_segment *s = gp_exe_segment_at(t->exe, addr - t->bias);
-		const void *f = s && !(s->flags & PF_W) ? gp_exe_ptr(t->exe, addr - t->bias, len) : NULL;
+		const void *f = file_ptr(t, addr, len);
 		if (f)
 			return f;
 	}
@@ -94,7 +104,7 @@ const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len)
 
 struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *buf, size_t len)
 {
-	const void *p = gp_target_ptr(t, addr, len);
+	const void *p = t->mem == &core_mem ? gp_target_ptr(t, addr, len) : file_ptr(t, addr, len);
 	if (p) {
 		memcpy(buf, p, len);
 		return NULL;
@@ -114,6 +124,10 @@ struct gp_err *gp_target_read(const struct gp_target *t, uint64_t addr, void *bu
 
 struct gp_err *gp_target_u64(const struct gp_target *t, uint64_t addr, uint64_t *v)
 {
+	if (t->mem != &core_mem) {
+		*v = 0;
+		return gp_target_read(t, addr, v, 8);
+	}
 	const void *p = gp_target_ptr(t, addr, 8);
 	if (p) { /* the common case, a fixed-size copy the compiler inlines (the unwinder's return pcs) */
 		memcpy(v, p, 8);

@@ -43,6 +43,8 @@ struct gp_target {
 	uint64_t bias;            /* run-time minus link-time address (0 unless PIE) */
 	int buildid_checked;      /* 1: the process's copy of the Go build ID matched the executable's */
 	const char *buildid_note; /* why it could not be checked, or NULL */
+	int zero_copy;            /* 1: gp_target_ptr is free (a mapped core); 0: it pins a copy, so
+	                           * that copying readers (gp_target_read) are cheaper */
 	/* The backend, private to target/. */
 	const struct gp_target_mem *mem;
 	void *backend;
@@ -75,6 +77,24 @@ static inline void gp_target_release_every(const struct gp_target *t, uint64_t i
 {
 	if (i % GP_TARGET_RELEASE_EVERY == GP_TARGET_RELEASE_EVERY - 1)
 		gp_target_release_pages(t);
+}
+
+/* gp_target_read, the error dropped: 0 read, -1 not. */
+static inline int gp_target_read_ok(const struct gp_target *t, uint64_t addr, void *buf, size_t len)
+{
+	struct gp_err *err = gp_target_read(t, addr, buf, len);
+	gp_err_free(err);
+	return err ? -1 : 0;
+}
+
+/* len bytes at addr to decode on the spot: in place when the target is zero-copy, else copied into
+ * buf (cap bytes; a longer structure is handed out in place). NULL when not readable. Valid until
+ * buf is reused: for the readers of one record at a time (a g, a sudog, a channel). */
+static inline const void *gp_target_view(const struct gp_target *t, uint64_t addr, size_t len, void *buf, size_t cap)
+{
+	if (t->zero_copy || len > cap)
+		return gp_target_ptr(t, addr, len);
+	return gp_target_read_ok(t, addr, buf, len) ? NULL : buf;
 }
 
 /* Read one little-endian 64-bit word; 0 and an error if absent. */
