@@ -54,5 +54,5 @@ struct gp_err *gp_completeness_read(struct gp_session *s, struct gp_arena *a, st
 
 int gp_completeness_stack_present(const struct gp_session *s, uint64_t sp)
 {
-	return gp_target_mem_ptr(&s->t, sp & ~(uint64_t)7, 8) != NULL;
+	return gp_target_mem_has(&s->t, sp & ~(uint64_t)7, 8);
 }

@@ -84,6 +84,16 @@ const void *gp_target_mem_ptr(const struct gp_target *t, uint64_t addr, size_t l
 	return t->mem == &core_mem ? gp_core_ptr(t->backend, addr, len) : t->mem->ptr(t->backend, addr, len);
 }
 
+int gp_target_mem_has(const struct gp_target *t, uint64_t addr, size_t len)
+{
+	if (t->zero_copy || len > 64)
+		return gp_target_mem_ptr(t, addr, len) != NULL;
+	unsigned char buf[64];
+	struct gp_err *err = t->mem->read(t->backend, addr, buf, len);
+	gp_err_free(err);
+	return err == NULL;
+}
+
 const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len)
 {
 	if (t->mem != &core_mem) {

@@ -68,6 +68,9 @@ const void *gp_target_ptr(const struct gp_target *t, uint64_t addr, size_t len);
 /* Pointer to len bytes at addr from the process's own memory only (not the executable's file), or
  * NULL: for checks that the process had data there. */
 const void *gp_target_mem_ptr(const struct gp_target *t, uint64_t addr, size_t len);
+/* 1 when the len (<= 64) bytes at addr are in the process's own memory (not only the executable's
+ * file), without keeping a copy. */
+int gp_target_mem_has(const struct gp_target *t, uint64_t addr, size_t len);
 /* Let go of the pages reads have touched (they come back on the next access: pointers from
  * gp_target_ptr stay valid). Passes over every goroutine call it every GP_TARGET_RELEASE_EVERY
  * goroutines, so that the resident set stays flat on cores much larger than memory needs. */
