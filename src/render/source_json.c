@@ -5,12 +5,12 @@ void gp_json_source(struct gp_json *j, const struct gp_session *s)
 {
 	gp_json_kstr(j, "core", s->core_path);
 	gp_json_key(j, "pid");
-	if (!s->live) {
+	const struct gp_live_stats *st = gp_session_snapshot(s);
+	if (!st) {
 		gp_json_null(j);
 		return;
 	}
 	gp_json_int(j, s->t.img->pid);
-	const struct gp_live_stats *st = gp_live_stats(s->live);
 	gp_json_key(j, "snapshot");
 	gp_json_obj_begin(j);
 	gp_json_kbool(j, "forked", st->forked);

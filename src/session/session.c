@@ -135,6 +135,11 @@ fail:
 	return err;
 }
 
+const struct gp_live_stats *gp_session_snapshot(const struct gp_session *s)
+{
+	return s->live ? gp_live_stats(s->live) : NULL;
+}
+
 void gp_session_close(struct gp_session *s)
 {
 	if (!s)

@@ -82,6 +82,9 @@ struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path,
  * with GP_SESSION_NO_FORK or when no snapshot can be made (then a warning says so). */
 struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, gp_session_warn_fn *warn,
 				 void *warn_ctx, struct gp_session **out) GP_MUST_USE;
+/* How a live process was taken (snapshot or held stopped, the pause), or NULL for a core: what the
+ * renderers say about the input, without knowing the backend. */
+const struct gp_live_stats *gp_session_snapshot(const struct gp_session *s);
 /* Close; for a live process, let it go / drop its snapshot and wait until that is done. */
 void gp_session_close(struct gp_session *s);
 
