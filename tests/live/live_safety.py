@@ -10,7 +10,8 @@ longest pause, SIGCHLD and SIGUSR1 counted through signal.Notify, answers "ping"
     descriptors, no snapshot helper left, the target answers and got no SIGCHLD;
   - errors: no such process, a process that is not Go (left running), ptrace refused (gopsy run as
     another user), a process already traced (the tracer is named);
-  - stress: the target under a SIGUSR1 storm, GC pressure and loopback TCP traffic ("churn"),
+  - stress: the target under a SIGUSR1 storm, GC pressure and loopback TCP traffic ("churn"), OS
+    threads started and ended all the time ("threads": new threads while gopsy stops them),
     snapshotted COUNT times; every snapshot must unwind every goroutine (exit 0, no gopsy
     complaint in the dump), the target must survive, answer and never see SIGCHLD, and never stall
     beyond the longest pause gopsy measured (or its own stalls without gopsy) by more than 20 ms.
@@ -118,7 +119,7 @@ def errors(tool, t, probs):
 
 
 def stress(tool, binary, count, probs):
-    t = livefx.Target(binary, ["2000", "churn"])
+    t = livefx.Target(binary, ["2000", "churn", "threads"])
     stop = threading.Event()
 
     def storm():
