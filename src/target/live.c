@@ -121,6 +121,19 @@ static void reap_in_target(int pid, int child, struct gp_arena *a)
 	gp_ptrace_release(&p);
 }
 
+/* A snapshot child not needed after all, while the process is still stopped: killed, and reaped
+ * by the process itself (wait4 injected into the thread that forked it). */
+static void drop_child(struct gp_ptrace *p, size_t forker, int child)
+{
+	kill(child, SIGKILL);
+	int st;
+	while (waitpid(child, &st, __WALL) == child && !WIFEXITED(st) && !WIFSIGNALED(st))
+		;
+	const uint64_t args[6] = {(uint64_t)child, 0, (uint64_t)__WALL, 0, 0, 0};
+	int64_t ret;
+	gp_err_free(gp_ptrace_syscall(p, forker, SYS_wait4, args, 0, &ret, NULL));
+}
+
 static void helper_main(int pid, unsigned flags, int sock)
 {
 	static const int quiet[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGTSTP, SIGTTIN, SIGTTOU, SIGUSR1, SIGUSR2};
@@ -181,7 +194,7 @@ static void helper_main(int pid, unsigned flags, int sock)
 		}
 		if (child && gp_ptrace_wait_stopped(child, 1000) != 0) {
 			snprintf(h.stats.no_fork_reason, sizeof(h.stats.no_fork_reason), "the snapshot child %d did not stop", child);
-			kill(child, SIGKILL);
+			drop_child(&p, forker, child);
 			child = 0;
 		}
 		h.stats.fork_us = gp_ptrace_now_us() - t1;
@@ -191,13 +204,9 @@ static void helper_main(int pid, unsigned flags, int sock)
 	int memfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (memfd < 0) {
 		err = gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
-		if (child) {
-			kill(child, SIGKILL);
-			waitpid(child, NULL, __WALL);
-		}
-		gp_ptrace_release(&p);
 		if (child)
-			reap_in_target(pid, child, &a);
+			drop_child(&p, forker, child);
+		gp_ptrace_release(&p);
 		fail_hello(sock, err);
 		_exit(1);
 	}
@@ -227,9 +236,13 @@ static void helper_main(int pid, unsigned flags, int sock)
 	close(fds[0]);
 	close(fds[1]);
 	/* Until gopsy is done: its end closes (also when it dies). */
-	char c;
-	while (read(sock, &c, 1) > 0 || errno == EINTR)
-		errno = 0;
+	for (;;) {
+		char c;
+		ssize_t r = read(sock, &c, 1);
+		if (r > 0 || (r < 0 && errno == EINTR))
+			continue;
+		break;
+	}
 	if (child) {
 		kill(child, SIGKILL);
 		int st;
