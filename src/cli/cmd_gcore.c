@@ -112,8 +112,9 @@ static struct gp_err *go_ranges(struct gp_session *s, struct gp_range **out, siz
 		const struct gp_segment *seg = gp_image_segment_at(im, sp);
 		if (!seg)
 			continue;
-		uint64_t lo = sp - RED_ZONE < seg->vaddr ? seg->vaddr : sp - RED_ZONE;
-		uint64_t end = seg->vaddr + seg->memsz, hi = end - sp > THREAD_STACK_ABOVE ? sp + THREAD_STACK_ABOVE : end;
+		uint64_t lo = sp - RED_ZONE < seg->vaddr ? seg->vaddr : (sp - RED_ZONE) & ~(uint64_t)4095;
+		uint64_t end = seg->vaddr + seg->memsz;
+		uint64_t hi = end - sp > THREAD_STACK_ABOVE ? (sp + THREAD_STACK_ABOVE + 4095) & ~(uint64_t)4095 : end;
 		add(r, &k, cap, lo, hi);
 	}
 	/* Sort, clip to the mappings (one piece per mapping), merge. */

@@ -201,7 +201,7 @@ static int split_huge(struct loads *ls, const struct gp_segment *s, uint64_t lo,
 					   .flags = s->flags};
 		}
 		if (next <= at)
-			break;
+			return -1; /* no progress: left out, and said so */
 		at = next;
 	}
 	return 0;
@@ -239,25 +239,29 @@ static struct gp_err *copy_range(int fd, const struct load *l, uint64_t lo, uint
 	return NULL;
 }
 
-/* One segment: its populated pages, the others left as holes; all of it when that cannot be told. */
-static struct gp_err *write_segment(int fd, const struct load *l, const struct gp_target_mem *mem, void *backend,
-				    unsigned char *chunk, struct gp_corewrite_stats *st)
+/* One segment: its populated pages, the others left as holes; all of it when that cannot be told,
+ * or when it is file-backed (a page of a file that was never touched is the file's, not zero: it
+ * is read, and so faulted in from the file). */
+static struct gp_err *write_segment(int fd, const struct gp_image *im, const struct load *l,
+				    const struct gp_target_mem *mem, void *backend, unsigned char *chunk,
+				    struct gp_corewrite_stats *st)
 {
 	uint64_t end = l->vaddr + l->filesz;
 	struct gp_range r[64];
+	int anon = !gp_image_file_at(im, l->vaddr);
 	for (uint64_t at = l->vaddr; at < end;) {
 		uint64_t next;
-		ssize_t n = mem->populated ? mem->populated(backend, at, end, r, 64, &next) : -1;
+		ssize_t n = anon && mem->populated ? mem->populated(backend, at, end, r, 64, &next) : -1;
 		if (n < 0)
 			return copy_range(fd, l, at, end, mem, backend, chunk, st);
 		for (ssize_t i = 0; i < n; i++) {
-			struct gp_err *err = copy_range(fd, l, r[i].lo < at ? at : r[i].lo, r[i].hi > end ? end : r[i].hi,
-							mem, backend, chunk, st);
+			uint64_t lo = r[i].lo < at ? at : r[i].lo, hi = r[i].hi > end ? end : r[i].hi;
+			struct gp_err *err = lo < hi ? copy_range(fd, l, lo, hi, mem, backend, chunk, st) : NULL;
 			if (err)
 				return err;
 		}
-		if (next <= at)
-			break;
+		if (next <= at) /* the listing made no progress: copy the rest whole rather than leave it out */
+			return copy_range(fd, l, at, end, mem, backend, chunk, st);
 		at = next;
 	}
 	return NULL;
@@ -295,7 +299,7 @@ struct gp_err *gp_core_write(const char *path, const struct gp_image *im, const 
 		}
 		const struct gp_segment *s = &im->segs[i];
 		uint64_t dump = default_dump(im, s, mem, backend);
-		if (dump > huge_mapping) {
+		if (dump > huge_mapping && !gp_image_file_at(im, s->vaddr)) {
 			if (split_huge(&ls, s, s->vaddr, s->vaddr + dump, mem, backend) != 0)
 				st->left_out += dump;
 			continue;
@@ -356,7 +360,7 @@ struct gp_err *gp_core_write(const char *path, const struct gp_image *im, const 
 	else if (full_write(fd, hb.p, hb.n) != 0)
 		err = gp_errorf(GP_ERR_IO, "writing %s: %s", path, strerror(errno));
 	for (size_t i = 0; i < ls.n && !err; i++)
-		err = write_segment(fd, &ls.v[i], mem, backend, chunk, st);
+		err = write_segment(fd, im, &ls.v[i], mem, backend, chunk, st);
 	if (!err && ftruncate(fd, (off_t)off) != 0) /* the holes at the end */
 		err = gp_errorf(GP_ERR_IO, "%s: %s", path, strerror(errno));
 	st->loads = (uint32_t)ls.n;

@@ -5,9 +5,10 @@
  *
  * What is dumped follows the kernel's default coredump_filter: anonymous and writable mappings
  * whole, file-backed read-only ones only their first page when it is an ELF header (the rest is in
- * the files), [vvar] never. Pages that were never populated (the backend's populated operation:
- * PAGEMAP_SCAN, /proc/PID/pagemap) are holes of the file, zeros as in the kernel's sparse cores;
- * a mapping larger than 64 GiB (a reservation) becomes one segment per populated range. With
+ * the files), [vvar] never. Pages of anonymous mappings that were never populated (the backend's
+ * populated operation: PAGEMAP_SCAN, /proc/PID/pagemap) are holes of the file, zeros as in the
+ * kernel's sparse cores; an anonymous mapping larger than 64 GiB (a reservation) becomes one
+ * segment per populated range. File-backed pages are always read (untouched, they are the file's). With
  * regions (a sorted list of address ranges), only those ranges are dumped, each its own PT_LOAD:
  * memory outside them is absent from the core, not zero. A core that cannot be written whole is
  * removed.

@@ -614,6 +614,23 @@ static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t *lo, 
 	return 0;
 }
 
+/* Note [addr, addr+len) as read (whole pages, per block; a block's range only widens). */
+static void touch(struct gp_live *l, uint64_t addr, uint64_t len)
+{
+	for (uint64_t at = addr & ~(uint64_t)4095; at < addr + len;) {
+		uint64_t bn = at / BLOCK, b0 = bn * BLOCK, end = addr + len < b0 + BLOCK ? addr + len : b0 + BLOCK;
+		uint32_t lo = (uint32_t)((at - b0) / 4096), hi = (uint32_t)((end - b0 + 4095) / 4096);
+		int64_t v = gp_addrmap_get(&l->touched, bn + 1);
+		if (v < 0) {
+			(void)gp_addrmap_put(&l->touched, l->a, bn + 1, lo << 8 | hi);
+		} else {
+			uint32_t olo = (uint32_t)v >> 8, ohi = (uint32_t)v & 0xff;
+			(void)gp_addrmap_set(&l->touched, bn + 1, (lo < olo ? lo : olo) << 8 | (hi > ohi ? hi : ohi));
+		}
+		at = b0 + BLOCK;
+	}
+}
+
 /* Read block bn (the part of it that is readable, around addr) into data; 0, or -1. */
 static int load_block(struct gp_live *l, uint64_t bn, uint64_t addr, unsigned char *data, struct block *b)
 {
@@ -627,8 +644,7 @@ static int load_block(struct gp_live *l, uint64_t bn, uint64_t addr, unsigned ch
 	b->data = data;
 	b->lo = (uint32_t)(from - b0);
 	b->hi = (uint32_t)(from - b0 + (uint64_t)got);
-	/* pages, for the read set (a range at page granularity is what a core can hold) */
-	(void)gp_addrmap_put(&l->touched, l->a, bn + 1, (b->lo / 4096) << 8 | ((b->hi + 4095) / 4096));
+	touch(l, b0 + b->lo, b->hi - b->lo); /* the read set, in pages: what a core can hold */
 	return 0;
 }
 
@@ -732,8 +748,10 @@ static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t 
 		}
 	}
 	/* Bulk copies (a core being written) and reads across blocks go straight to the caller's buffer. */
-	if (l->memfd >= 0 && pread_all(l, buf, len, addr) == (ssize_t)len)
-		return NULL; /* across adjacent mappings */
+	if (l->memfd >= 0 && pread_all(l, buf, len, addr) == (ssize_t)len) {
+		touch(l, addr, len);
+		return NULL; /* across blocks, or adjacent mappings */
+	}
 	/* Find the first byte that cannot be read, for a precise error. */
 	for (uint64_t at = addr; at - addr < len;) {
 		const struct gp_segment *s = gp_image_segment_at(&l->img, at);
@@ -809,6 +827,8 @@ static ssize_t live_populated(void *backend, uint64_t lo, uint64_t hi, struct gp
 	*next = hi;
 	if (l->pmfd < 0)
 		return -1;
+	lo &= ~(uint64_t)4095; /* whole pages: an unaligned start makes PAGEMAP_SCAN stop before it */
+	hi = (hi + 4095) & ~(uint64_t)4095;
 	struct pm_page_region v[64];
 	size_t n = max < 64 ? max : 64;
 	struct pm_scan_arg arg = {.size = sizeof(arg), .start = lo, .end = hi, .vec = (uint64_t)(uintptr_t)v,

@@ -20,6 +20,7 @@ usage: gcore_check.py GOPSY [--versions 1.19,1.26]
 import argparse
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -92,6 +93,12 @@ def cell(tool, dlv, version, mode, binary):
                     print(f"  (not required: {msg}; delve supports Go {DELVE_MIN[0]}.{DELVE_MIN[1]}+ and lists no "
                           f"goroutines of a stripped binary)")
         gdbsize = (tmp / "gdb").stat().st_blocks * 512 if (tmp / "gdb").exists() else 0
+        if probs:  # keep the evidence (without gdb's large core)
+            keep = Path(os.environ.get("TMPDIR", "/var/tmp")) / f"gopsy-gcore-{version}-{mode}"
+            shutil.rmtree(keep, ignore_errors=True)
+            (tmp / "gdb").unlink(missing_ok=True)
+            shutil.copytree(tmp, keep)
+            probs.append(f"{label}: cores and the runtime's dump kept in {keep}")
     print(f"{label}: gopsy gcore {sizes.get('full', 0) / 2**20:.1f} MiB, --go-only {sizes.get('go-only', 0) / 2**20:.2f} MiB, "
           f"gdb gcore {gdbsize / 2**20:.1f} MiB{'' if not probs else '  FAIL'}", flush=True)
     return probs
