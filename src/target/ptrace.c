@@ -65,11 +65,40 @@ static const char *yama_hint(void)
 	}
 }
 
+/* Why a thread of the process cannot be seized although the process could: 1 already ours (a new
+ * thread auto-attached through a clone event not seen yet), 2 exiting (a zombie thread), 0 other. */
+static int seize_refused_why(int pid, int tid)
+{
+	char path[64], line[128];
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 2;
+	int why = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6) && (strchr(line + 6, 'Z') || strchr(line + 6, 'X')))
+			why = 2;
+		else if (!strncmp(line, "TracerPid:", 10) && strtol(line + 10, NULL, 10) == getpid())
+			why = 1;
+	}
+	fclose(f);
+	return why;
+}
+
 /* Seize and interrupt tid; 0, or -1 when it has exited meanwhile. */
 static struct gp_err *seize(struct gp_ptrace *p, struct gp_ptrace_thread *t)
 {
 	if (ptrace(PTRACE_SEIZE, t->t.tid, 0L, (long)PTRACE_O_TRACECLONE) != 0) {
 		if (errno == ESRCH) {
+			t->gone = 1;
+			return NULL;
+		}
+		int why = errno == EPERM && t->t.tid != p->pid ? seize_refused_why(p->pid, t->t.tid) : 0;
+		if (why == 1) { /* ours already: it reports its first stop like any other */
+			t->seized = 1;
+			return NULL;
+		}
+		if (why == 2) {
 			t->gone = 1;
 			return NULL;
 		}

@@ -14,7 +14,7 @@ longest pause, SIGCHLD and SIGUSR1 counted through signal.Notify, answers "ping"
     threads started and ended all the time ("threads": new threads while gopsy stops them),
     snapshotted COUNT times; every snapshot must unwind every goroutine (exit 0, no gopsy
     complaint in the dump), the target must survive, answer and never see SIGCHLD, and never stall
-    beyond the longest pause gopsy measured (or its own stalls without gopsy) by more than 20 ms.
+    beyond the longest pause gopsy measured (or its own stalls without gopsy) by more than 30 ms.
 
 usage: live_safety.py GOPSY [--version 1.26] [--count 100] [--goroutines 20000]
 """
@@ -30,7 +30,7 @@ import time
 
 import livefx
 
-SLACK_MS = 20  # a stall may exceed the pause by this much (the ticker's wake-up, this machine's noise)
+SLACK_MS = 30  # a stall may exceed the pause by this much (the ticker's wake-up, GC under churn, this VM)
 
 
 def check_after(t, before, label, probs):
@@ -134,10 +134,10 @@ def stress(tool, binary, count, probs):
     pauses, worst_gap = [], 0
     try:
         # The stalls the process has without gopsy (GC, the storm, this 2-core machine): the
-        # longest tick gap over 3 idle seconds.
+        # longest tick gap over 5 idle seconds.
         t.ping()
         idle = 0
-        for _ in range(3):
+        for _ in range(5):
             time.sleep(1)
             pong = t.ping()
             idle = max(idle, pong[0] if pong else 0)
