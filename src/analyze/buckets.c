@@ -1,5 +1,6 @@
 /* buckets.c — grouping goroutines by stack and state (see buckets.h). */
 #include "analyze/buckets.h"
+#include "base/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -278,5 +279,5 @@ static int by_size(const void *x, const void *y)
 void gp_buckets_sort(struct gp_buckets *bs)
 {
 	if (bs->n > 1)
-		qsort(bs->list, bs->n, sizeof(bs->list[0]), by_size);
+		gp_sort(bs->list, bs->n, sizeof(bs->list[0]), by_size);
 }

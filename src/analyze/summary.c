@@ -1,5 +1,6 @@
 /* summary.c — status and creation-site tallies, leak suspects (see summary.h). */
 #include "analyze/summary.h"
+#include "base/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +73,7 @@ static struct gp_err *tally(const struct gp_buckets *bs, struct gp_arena *a, int
 	if (!v || !t)
 		return &gp_err_nomem;
 	memcpy(v, bs->list, bs->n * sizeof(*v));
-	qsort(v, bs->n, sizeof(*v), cmp);
+	gp_sort(v, bs->n, sizeof(*v), cmp);
 	size_t n = 0;
 	for (size_t i = 0; i < bs->n; i++) {
 		const struct gp_bucket *b = v[i];
@@ -92,7 +93,7 @@ static struct gp_err *tally(const struct gp_buckets *bs, struct gp_arena *a, int
 		ct->buckets++;
 		add_minutes(ct, b);
 	}
-	qsort(t, n, sizeof(*t), cmp_tally);
+	gp_sort(t, n, sizeof(*t), cmp_tally);
 	*out = t;
 	*n_out = n;
 	return NULL;

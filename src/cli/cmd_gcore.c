@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "analyze/report.h"
+#include "base/sort.h"
 #include "cli/cli.h"
 #include "render/crashtext.h"
 #include "render/report.h"
@@ -118,7 +119,7 @@ static struct gp_err *go_ranges(struct gp_session *s, struct gp_range **out, siz
 		add(r, &k, cap, lo, hi);
 	}
 	/* Sort, clip to the mappings (one piece per mapping), merge. */
-	qsort(r, k, sizeof(*r), range_cmp);
+	gp_sort(r, k, sizeof(*r), range_cmp);
 	size_t ocap = k + im->nsegs, m = 0;
 	struct gp_range *o = GP_NEWN(&s->arena, struct gp_range, ocap ? ocap : 1);
 	if (!o)

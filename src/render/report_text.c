@@ -1,6 +1,7 @@
 /* report_text.c — the report as text (see report.h). Every table row fits 80 columns; long names
  * are cut in the middle with "…" in tables (the JSON has them whole). */
 #include "render/report.h"
+#include "base/sort.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -262,7 +263,7 @@ static void objects_text(struct out *o, const struct gp_report *r)
 		return;
 	for (size_t i = 0; i < w->nobjs; i++)
 		v[i] = &w->objs[i];
-	qsort(v, w->nobjs, sizeof(*v), by_waiters);
+	gp_sort(v, w->nobjs, sizeof(*v), by_waiters);
 	char det[96];
 	snprintf(det, sizeof(det), "%zu objects with goroutines queued on them, most waiters first", w->nobjs);
 	heading(o, "BLOCKED ON", det);

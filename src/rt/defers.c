@@ -1,6 +1,7 @@
 /* defers.c — a goroutine's pending defers: the _defer chain and the open-coded defers of its frames
  * (see defers.h). */
 #include "rt/defers.h"
+#include "base/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -277,7 +278,7 @@ struct gp_err *gp_defers_read(const struct gp_rt *rt, struct gp_pccache *c, cons
 		sorted &= f == 0 || ix[f - 1].sp <= ix[f].sp; /* innermost first: normally ascending already */
 	}
 	if (first && !sorted)
-		qsort(ix, nframes, sizeof(*ix), by_sp);
+		gp_sort(ix, nframes, sizeof(*ix), by_sp);
 	size_t nrec = 0, rcap = 0;
 	struct rec *recs = NULL;
 	int32_t dsize = gp_lsize(l, GP_L_SIZEOF_DEFER);

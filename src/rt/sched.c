@@ -1,5 +1,6 @@
 /* sched.c — Ms, Ps and the scheduler summary (see sched.h). */
 #include "rt/sched.h"
+#include "base/sort.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -420,7 +421,7 @@ static int read_ms(const struct gp_rt *rt, struct gp_arena *a, struct gp_sched *
 		return -1;
 	for (size_t k = 0; k < core->nthreads; k++)
 		tids[k] = core->threads[k].tid;
-	qsort(tids, core->nthreads, sizeof(tids[0]), cmp_tid);
+	gp_sort(tids, core->nthreads, sizeof(tids[0]), cmp_tid);
 	for (size_t i = 0; i < s->nms; i++) {
 		if (!s->ms[i].procid || s->ms[i].procid > INT32_MAX)
 			continue;
@@ -613,7 +614,7 @@ static int ps_from_ms(const struct gp_rt *rt, struct plist *pl)
 			cur = next;
 		}
 	}
-	qsort(s->ps, s->nps, sizeof(s->ps[0]), cmp_p);
+	gp_sort(s->ps, s->nps, sizeof(s->ps[0]), cmp_p);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* timers.c — reading the runtime's timer heaps and telling what each timer is for (see timers.h). */
 #include "rt/timers.h"
+#include "base/sort.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -408,7 +409,7 @@ struct gp_err *gp_timers_group(const struct gp_timers *ts, struct gp_arena *a, s
 	for (size_t i = 0; i < ts->n && m < ts->npending; i++)
 		if (ts->t[i].pending)
 			v[m++] = &ts->t[i];
-	qsort(v, m, sizeof(*v), by_key);
+	gp_sort(v, m, sizeof(*v), by_key);
 	size_t ng = 0;
 	for (size_t i = 0; i < m; i++)
 		ng += i == 0 || key_cmp(v[i - 1], v[i]) != 0;
@@ -446,7 +447,7 @@ struct gp_err *gp_timers_group(const struct gp_timers *ts, struct gp_arena *a, s
 			cur->ndeadlines++;
 		}
 	}
-	qsort(g, k, sizeof(*g), by_count);
+	gp_sort(g, k, sizeof(*g), by_count);
 	*out = g;
 	*n = k;
 	return NULL;

@@ -1,5 +1,6 @@
 /* death.c — finding the runtime's crash path on the core's threads (see death.h). */
 #include "session/death.h"
+#include "base/sort.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -246,5 +247,5 @@ void gp_death_read(const struct gp_rt *rt, struct gp_pccache *cache, struct gp_a
 	/* The order the relays were delivered in: the kernel's complete_signal offers a process-directed
 	 * signal to the thread-group leader first, then to the threads in list (creation, so TID) order;
 	 * a heuristic, since the core keeps no record of it. */
-	qsort(d->relays, d->nrelays, sizeof(*d->relays), relay_order);
+	gp_sort(d->relays, d->nrelays, sizeof(*d->relays), relay_order);
 }

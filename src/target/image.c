@@ -1,5 +1,6 @@
 /* image.c — lookups over a process image (see image.h). */
 #include "target/image.h"
+#include "base/sort.h"
 
 #include <elf.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@ static int seg_cmp(const void *x, const void *y)
 void gp_image_sort_segments(struct gp_image *im)
 {
 	if (im->nsegs)
-		qsort(im->segs, im->nsegs, sizeof(*im->segs), seg_cmp);
+		gp_sort(im->segs, im->nsegs, sizeof(*im->segs), seg_cmp);
 }
 
 const struct gp_segment *gp_image_segment_at(const struct gp_image *im, uint64_t addr)

@@ -2,6 +2,7 @@
  * drops it, the image from /proc, reads through /proc/PID/mem (see live.h). */
 
 #include "target/live.h"
+#include "base/sort.h"
 
 #include "base/addrmap.h"
 #include "target/ptrace.h"
@@ -788,7 +789,7 @@ struct gp_err *gp_live_read_ranges(const struct gp_live *l, struct gp_arena *a, 
 	}
 	for (size_t i = 0; i < l->nsp; i++)
 		r[k++] = (struct gp_range){l->sp[i].addr, l->sp[i].addr + l->sp[i].len};
-	qsort(r, k, sizeof(*r), range_cmp);
+	gp_sort(r, k, sizeof(*r), range_cmp);
 	size_t m = 0;
 	for (size_t i = 0; i < k; i++) {
 		if (m && r[i].lo <= r[m - 1].hi) {

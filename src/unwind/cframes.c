@@ -1,5 +1,6 @@
 /* cframes.c — C frames with libdwfl (see cframes.h). */
 #include "unwind/cframes.h"
+#include "base/sort.h"
 
 #include <elfutils/libdwfl.h>
 #include <errno.h>
@@ -366,7 +367,7 @@ static struct gp_err *report_modules(struct gp_cunwind *u, Dwfl_Module **exe_mod
 		if (core->files[i].path && core->files[i].path[0] && core->files[i].start < core->files[i].end)
 			maps[k++] = &core->files[i];
 	if (k)
-		qsort(maps, k, sizeof(*maps), by_path_then_start);
+		gp_sort(maps, k, sizeof(*maps), by_path_then_start);
 	const char *exe_path = gp_image_exe_path(core);
 	size_t reported = 0;
 	for (size_t i = 0, j; i < k; i = j) {

@@ -47,7 +47,7 @@ run() {
 
 run "intact core" "." --exe "$exe" "$core"
 size=$(stat -c %s "$core")
-for cut in 99 90 75 50 25 10 5 1; do
+for cut in 99 90 75 50 25 10 5 3 2 1; do
 	head -c $((size * cut / 100)) "$core" >"$tmp/core"
 	run "core cut to ${cut}%" "truncated|not in the core|not dumped|past the end" --exe "$exe" "$tmp/core"
 	grep -q "is truncated" "$tmp/err" || bad "core cut to ${cut}%: no truncation warning"
