@@ -244,12 +244,18 @@ char *gp_arena_strdup(struct gp_arena *a, const char *s)
 	return gp_arena_strndup(a, s, strlen(s));
 }
 
-char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...)
+char *gp_arena_vprintf(struct gp_arena *a, const char *fmt, va_list ap)
 {
 	char buf[2048];
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	return gp_arena_strdup(a, buf);
+}
+
+char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	char *s = gp_arena_vprintf(a, fmt, ap);
 	va_end(ap);
-	return gp_arena_strdup(a, buf);
+	return s;
 }

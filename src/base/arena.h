@@ -10,6 +10,7 @@
 #ifndef GOPSY_BASE_ARENA_H
 #define GOPSY_BASE_ARENA_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -48,6 +49,7 @@ char *gp_arena_strndup(struct gp_arena *a, const char *s, size_t n);
 char *gp_arena_strdup(struct gp_arena *a, const char *s);
 /* A formatted string (at most 2047 bytes, longer output is cut), or NULL when out of memory. */
 char *gp_arena_printf(struct gp_arena *a, const char *fmt, ...) GP_PRINTF(2, 3);
+char *gp_arena_vprintf(struct gp_arena *a, const char *fmt, va_list ap) GP_PRINTF(2, 0);
 
 #define GP_NEW(a, T) ((T *)gp_arena_calloc((a), 1, sizeof(T)))
 #define GP_NEWN(a, T, n) ((T *)gp_arena_calloc((a), (n), sizeof(T)))

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "analyze/report.h"
-#include "base/sort.h"
 #include "cli/cli.h"
 #include "render/crashtext.h"
 #include "render/report.h"
@@ -70,12 +69,6 @@ static int add(struct gp_range *r, size_t *n, size_t cap, uint64_t lo, uint64_t 
 	return 1;
 }
 
-static int range_cmp(const void *x, const void *y)
-{
-	const struct gp_range *a = x, *b = y;
-	return a->lo < b->lo ? -1 : a->lo > b->lo;
-}
-
 /* What --go-only dumps: the ranges the analyses read, the executable's writable segments, the top
  * of each thread's stack. */
 static struct gp_err *go_ranges(struct gp_session *s, struct gp_range **out, size_t *n)
@@ -118,8 +111,8 @@ static struct gp_err *go_ranges(struct gp_session *s, struct gp_range **out, siz
 		uint64_t hi = end - sp > THREAD_STACK_ABOVE ? (sp + THREAD_STACK_ABOVE + 4095) & ~(uint64_t)4095 : end;
 		add(r, &k, cap, lo, hi);
 	}
-	/* Sort, clip to the mappings (one piece per mapping), merge. */
-	gp_sort(r, k, sizeof(*r), range_cmp);
+	/* Sorted and merged, then split at the mappings' ends (one piece per mapping). */
+	k = gp_ranges_normalize(r, k);
 	size_t ocap = k + im->nsegs, m = 0;
 	struct gp_range *o = GP_NEWN(&s->arena, struct gp_range, ocap ? ocap : 1);
 	if (!o)
@@ -131,17 +124,9 @@ static struct gp_err *go_ranges(struct gp_session *s, struct gp_range **out, siz
 				lo = (lo | 4095) + 1;
 				continue;
 			}
-			if (m && lo < o[m - 1].hi) { /* already covered by an earlier, longer range */
-				lo = o[m - 1].hi;
-				continue;
-			}
 			uint64_t end = seg->vaddr + seg->memsz, hi = r[i].hi < end ? r[i].hi : end;
-			if (m && lo == o[m - 1].hi && gp_image_segment_at(im, o[m - 1].lo) == seg) {
-				if (hi > o[m - 1].hi)
-					o[m - 1].hi = hi;
-			} else if (m < ocap) {
+			if (m < ocap)
 				o[m++] = (struct gp_range){lo, hi};
-			}
 			lo = hi;
 		}
 	}

@@ -77,12 +77,10 @@ struct ctx {
 static const char *astr(struct ctx *c, const char *fmt, ...) GP_PRINTF(2, 3);
 static const char *astr(struct ctx *c, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	const char *s = gp_arena_vprintf(c->a, fmt, ap);
 	va_end(ap);
-	const char *s = gp_arena_strdup(c->a, buf);
 	if (!s)
 		c->oom = 1;
 	return s ? s : "out of memory";

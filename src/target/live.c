@@ -2,7 +2,6 @@
  * drops it, the image from /proc, reads through /proc/PID/mem (see live.h). */
 
 #include "target/live.h"
-#include "base/sort.h"
 
 #include "base/addrmap.h"
 #include "target/ptrace.h"
@@ -767,12 +766,6 @@ static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t 
 			 l->pid, strerror(errno ? errno : EIO));
 }
 
-static int range_cmp(const void *x, const void *y)
-{
-	const struct gp_range *a = x, *b = y;
-	return a->lo < b->lo ? -1 : a->lo > b->lo;
-}
-
 struct gp_err *gp_live_read_ranges(const struct gp_live *l, struct gp_arena *a, struct gp_range **out, size_t *n)
 {
 	*n = 0;
@@ -789,16 +782,7 @@ struct gp_err *gp_live_read_ranges(const struct gp_live *l, struct gp_arena *a, 
 	}
 	for (size_t i = 0; i < l->nsp; i++)
 		r[k++] = (struct gp_range){l->sp[i].addr, l->sp[i].addr + l->sp[i].len};
-	gp_sort(r, k, sizeof(*r), range_cmp);
-	size_t m = 0;
-	for (size_t i = 0; i < k; i++) {
-		if (m && r[i].lo <= r[m - 1].hi) {
-			if (r[i].hi > r[m - 1].hi)
-				r[m - 1].hi = r[i].hi;
-		} else {
-			r[m++] = r[i];
-		}
-	}
+	size_t m = gp_ranges_normalize(r, k);
 	*out = r;
 	*n = m;
 	return NULL;

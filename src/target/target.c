@@ -1,11 +1,35 @@
 /* target.c — one address space over a backend's memory and the executable (see target.h); the core
  * backend's memory operations. */
 #include "target/target.h"
+#include "base/sort.h"
 
 #include <elf.h>
 #include <string.h>
 
 static const struct gp_target_mem core_mem;
+
+static int range_cmp(const void *x, const void *y)
+{
+	const struct gp_range *a = x, *b = y;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+size_t gp_ranges_normalize(struct gp_range *r, size_t n)
+{
+	gp_sort(r, n, sizeof(*r), range_cmp);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].hi <= r[i].lo)
+			continue;
+		if (m && r[i].lo <= r[m - 1].hi) {
+			if (r[i].hi > r[m - 1].hi)
+				r[m - 1].hi = r[i].hi;
+		} else {
+			r[m++] = r[i];
+		}
+	}
+	return m;
+}
 
 struct gp_err *gp_target_init(struct gp_target *t, const struct gp_image *img, const struct gp_target_mem *mem,
 			      void *backend, const struct gp_exe *exe, int force)

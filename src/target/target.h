@@ -24,6 +24,8 @@
 struct gp_range {
 	uint64_t lo, hi;
 };
+/* Sort r[0..n) and merge overlapping or adjacent ranges, dropping empty ones; returns the new count. */
+size_t gp_ranges_normalize(struct gp_range *r, size_t n);
 
 /* A backend's memory: ptr gives len bytes at addr that stay valid for the backend's lifetime, or
  * NULL; read copies them or says precisely why it cannot; release lets go of what reads touched.
