@@ -80,7 +80,8 @@ struct gp_err *cli_close_session(const struct cli_target *t, struct gp_session *
 		fprintf(stderr, "gopsy: process %d: paused %.3f ms (threads stopped and registers read in %.3f ms", pid,
 			st.pause_us / 1e3, st.stop_us / 1e3);
 		if (st.forked)
-			fprintf(stderr, ", snapshot forked in %.3f ms", st.fork_us / 1e3);
+			fprintf(stderr, ", snapshot forked in %.3f ms; then the main thread alone %.3f ms to reap it",
+				st.fork_us / 1e3, st.reap_us / 1e3);
 		else
 			fprintf(stderr, ", no snapshot: %s: held stopped during the analysis", st.no_fork_reason);
 		fprintf(stderr, "), %u threads; read %.1f MiB in %llu reads, %.1f MiB of it kept\n", st.threads,

@@ -110,15 +110,17 @@ static void fail_hello(int sock, struct gp_err *err)
 
 /* The snapshot child is gone; make the target reap it (a wait4 injected into its main thread,
  * stopped alone for the call), so that no zombie of it stays behind. */
-static void reap_in_target(int pid, int child, struct gp_arena *a)
+static uint64_t reap_in_target(int pid, int child, struct gp_arena *a)
 {
 	struct gp_ptrace p;
+	uint64_t t0 = gp_ptrace_now_us();
 	if (gp_ptrace_stop(&p, pid, GP_PTRACE_ONE, STOP_DEADLINE_MS, a))
-		return; /* gone, or not stoppable: the zombie stays (the process exited, or it is reaped with it) */
+		return 0; /* gone, or not stoppable: the zombie stays (the process exited, or it is reaped with it) */
 	const uint64_t args[6] = {(uint64_t)child, 0, (uint64_t)__WALL, 0, 0, 0};
 	int64_t ret;
 	gp_err_free(gp_ptrace_syscall(&p, 0, SYS_wait4, args, 0, &ret, NULL));
 	gp_ptrace_release(&p);
+	return gp_ptrace_now_us() - t0;
 }
 
 /* A snapshot child not needed after all, while the process is still stopped: killed, and reaped
@@ -235,7 +237,7 @@ static void helper_main(int pid, unsigned flags, int sock)
 	send_hello(sock, &h, fds, th, n);
 	close(fds[0]);
 	close(fds[1]);
-	/* Until gopsy is done: its end closes (also when it dies). */
+	/* Until gopsy is done: its end closes or is shut down (also when it dies). */
 	for (;;) {
 		char c;
 		ssize_t r = read(sock, &c, 1);
@@ -248,7 +250,8 @@ static void helper_main(int pid, unsigned flags, int sock)
 		int st;
 		while (waitpid(child, &st, __WALL) == child && !WIFEXITED(st) && !WIFSIGNALED(st))
 			;
-		reap_in_target(pid, child, &a);
+		uint64_t reap_us = reap_in_target(pid, child, &a);
+		(void)!send(sock, &reap_us, sizeof(reap_us), MSG_NOSIGNAL); /* for --stats, if gopsy still listens */
 	} else {
 		gp_ptrace_release(&p);
 	}
@@ -555,8 +558,13 @@ struct gp_err *gp_live_close(struct gp_live *l)
 	if (l->pmfd >= 0)
 		close(l->pmfd);
 	l->memfd = l->pmfd = -1;
-	if (l->sock >= 0)
-		close(l->sock); /* the helper lets the process go / drops the snapshot */
+	if (l->sock >= 0) {
+		shutdown(l->sock, SHUT_WR); /* the helper lets the process go / drops the snapshot */
+		uint64_t reap_us;
+		if (l->stats.forked && read_full(l->sock, &reap_us, sizeof(reap_us)) == 0)
+			l->stats.reap_us = reap_us;
+		close(l->sock);
+	}
 	l->sock = -1;
 	struct gp_err *err = NULL;
 	if (l->helper > 0) {

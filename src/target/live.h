@@ -37,6 +37,7 @@ struct gp_live_stats {
 	uint64_t stop_us;   /* first thread interrupted -> every thread stopped, registers read */
 	uint64_t fork_us;   /* the injected clone (0 without a snapshot) */
 	uint64_t pause_us;  /* first thread interrupted -> last thread let go (no snapshot: set at close) */
+	uint64_t reap_us;   /* at close: the main thread stopped alone to reap the snapshot (its wait4) */
 	uint32_t threads;
 	int forked;         /* 1: read from a copy-on-write snapshot; 0: from the process, held stopped */
 	char no_fork_reason[200]; /* why there is no snapshot ("" when forked) */
