@@ -278,6 +278,5 @@ static int by_size(const void *x, const void *y)
 
 void gp_buckets_sort(struct gp_buckets *bs)
 {
-	if (bs->n > 1)
-		gp_sort(bs->list, bs->n, sizeof(bs->list[0]), by_size);
+	gp_sort(bs->list, bs->n, sizeof(bs->list[0]), by_size);
 }

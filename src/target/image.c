@@ -13,8 +13,7 @@ static int seg_cmp(const void *x, const void *y)
 
 void gp_image_sort_segments(struct gp_image *im)
 {
-	if (im->nsegs)
-		gp_sort(im->segs, im->nsegs, sizeof(*im->segs), seg_cmp);
+	gp_sort(im->segs, im->nsegs, sizeof(*im->segs), seg_cmp);
 }
 
 const struct gp_segment *gp_image_segment_at(const struct gp_image *im, uint64_t addr)
