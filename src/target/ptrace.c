@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -381,6 +382,44 @@ int gp_ptrace_wait_stopped(int pid, int deadline_ms)
 			return -1;
 		nap();
 	}
+}
+
+struct gp_err *gp_ptrace_take_uffd(struct gp_ptrace *p, size_t i, int *out)
+{
+	*out = -1;
+	enum { USER_MODE_ONLY = 1 }; /* UFFD_USER_MODE_ONLY (Linux 5.11) */
+	uint64_t args[6] = {O_CLOEXEC | O_NONBLOCK, 0, 0, 0, 0, 0};
+	int64_t fd;
+	struct gp_err *err = gp_ptrace_syscall(p, i, SYS_userfaultfd, args, 0, &fd, NULL);
+	if (!err && fd == -EPERM) {
+		args[0] |= USER_MODE_ONLY;
+		err = gp_ptrace_syscall(p, i, SYS_userfaultfd, args, 0, &fd, NULL);
+	}
+	if (err)
+		return err;
+	if (fd < 0)
+		return gp_errorf(fd == -EPERM ? GP_ERR_DENIED : fd == -ENOSYS ? GP_ERR_UNSUPPORTED : GP_ERR_IO,
+				 "process %d could not create a userfaultfd: %s%s", p->pid, strerror((int)-fd),
+				 fd == -EPERM ? " (sysctl vm.unprivileged_userfaultfd)" : "");
+	int pidfd = (int)syscall(SYS_pidfd_open, p->pid, 0);
+	int mine = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, (int)fd, 0) : -1;
+	int e = errno;
+	if (pidfd >= 0)
+		close(pidfd);
+	const uint64_t cargs[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
+	int64_t cret;
+	err = gp_ptrace_syscall(p, i, SYS_close, cargs, 0, &cret, NULL);
+	if (err || cret != 0) {
+		if (mine >= 0)
+			close(mine);
+		return err ? err
+			   : gp_errorf(GP_ERR_IO, "process %d: closing its userfaultfd %d again: %s", p->pid, (int)fd,
+				       strerror((int)-cret));
+	}
+	if (mine < 0)
+		return gp_errorf(GP_ERR_IO, "process %d: taking its userfaultfd (pidfd_getfd): %s", p->pid, strerror(e));
+	*out = mine; /* close-on-exec, as pidfd_getfd makes it */
+	return NULL;
 }
 
 void gp_ptrace_release(struct gp_ptrace *p)

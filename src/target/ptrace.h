@@ -55,6 +55,13 @@ struct gp_err *gp_ptrace_stop(struct gp_ptrace *p, int pid, unsigned flags, int 
 struct gp_err *gp_ptrace_syscall(struct gp_ptrace *p, size_t i, long nr, const uint64_t args[6], unsigned options,
 				 int64_t *ret, int *child) GP_MUST_USE;
 
+/* A descriptor, in this process, of a userfaultfd of process p (whose memory it can then track,
+ * target/wtrack.h): userfaultfd(O_CLOEXEC | O_NONBLOCK) run in stopped thread p->th[i] (again
+ * with UFFD_USER_MODE_ONLY when refused), taken with pidfd_getfd, and closed in p again — p's
+ * descriptor table ends as it began. GP_ERR_DENIED when p may not create one
+ * (vm.unprivileged_userfaultfd), GP_ERR_UNSUPPORTED when the kernel has none. */
+struct gp_err *gp_ptrace_take_uffd(struct gp_ptrace *p, size_t i, int *out) GP_MUST_USE;
+
 /* Let every seized thread go (PTRACE_DETACH), delivering the signal each was stopped with. */
 void gp_ptrace_release(struct gp_ptrace *p);
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,8 +24,11 @@
 #include "target/core.h"
 #include "target/corewrite.h"
 #include "target/live.h"
+#include "target/ptrace.h"
+#include "target/wtrack.h"
 
 static volatile uint64_t counter;
+static char quiet[2 * 4096] __attribute__((aligned(4096))); /* written before the fork only */
 static volatile uint64_t marker = 0x6b72616d79737067ull;
 
 static void *spin(void *arg)
@@ -47,6 +51,7 @@ static pid_t start_child(void)
 {
 	int p[2];
 	assert_int_equal(pipe(p), 0);
+	quiet[0] = 1;
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -221,12 +226,105 @@ static void refusals(void **state)
 	gp_arena_deinit(&a);
 }
 
+static int count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	for (struct dirent *e; d && (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static int uffd_registered(pid_t pid)
+{
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "grep -qE '^VmFlags:.* (uw|um|ui)( |$)' /proc/%d/smaps", pid);
+	return system(cmd) == 0;
+}
+
+struct hits {
+	uint64_t lo, hi;
+	int n;
+};
+
+static int hit(void *ctx, uint64_t lo, uint64_t hi)
+{
+	struct hits *h = ctx;
+	h->n += lo < h->hi && hi > h->lo;
+	return 0;
+}
+
+static int page_changed(const struct gp_wtrack *w, const volatile void *at)
+{
+	uint64_t pg = (uintptr_t)at & ~(uint64_t)4095;
+	struct hits h = {pg, pg + 4096, 0};
+	assert_int_equal(gp_wtrack_changed(w, pg, pg + 4096, hit, &h), 0);
+	return h.n;
+}
+
+/* Write tracking of another process (target/wtrack.h) with a userfaultfd taken from it: the page
+ * its spinning thread writes is seen written, a page it never writes is not; the process is left
+ * running, untraced, with the descriptors it had and no registration. */
+static void tracks_a_process(void **state)
+{
+	(void)state;
+	pid_t pid = start_child();
+	int fds = count_fds(pid);
+	struct gp_arena a;
+	gp_arena_init(&a);
+	struct gp_ptrace p;
+	assert_null(gp_ptrace_stop(&p, pid, 0, 3000, &a));
+	int uffd = -1;
+	struct gp_err *err = gp_ptrace_take_uffd(&p, 0, &uffd);
+	gp_ptrace_release(&p);
+	if (err)
+		fail_msg("%s", gp_err_msg(err));
+	assert_int_equal(count_fds(pid), fds);
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", pid);
+	int pm = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(pm >= 0);
+	struct gp_wtrack w;
+	assert_null(gp_wtrack_init(&w, uffd, pm, &a));
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	FILE *f = fopen(path, "r");
+	char line[512];
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) == 3 && perms[1] == 'w' && perms[3] == 'p')
+			assert_null(gp_wtrack_arm(&w, lo, hi));
+	}
+	if (f)
+		fclose(f);
+	assert_true(uffd_registered(pid));
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	nanosleep(&ts, NULL);
+	assert_true(page_changed(&w, &counter));
+	assert_false(page_changed(&w, quiet));
+	assert_null(gp_wtrack_rearm(&w));
+	nanosleep(&ts, NULL);
+	assert_true(page_changed(&w, &counter));
+	assert_false(page_changed(&w, quiet));
+	gp_wtrack_fini(&w);
+	assert_false(uffd_registered(pid));
+	left_alone(pid);
+	assert_int_equal(count_fds(pid), fds);
+	stop_child(pid);
+	gp_arena_deinit(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(snapshot_holds_still),
 		cmocka_unit_test(no_fork_holds_the_process),
 		cmocka_unit_test(refusals),
+		cmocka_unit_test(tracks_a_process),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
