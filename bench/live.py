@@ -14,8 +14,9 @@ and, with no tool running, the idle gap (the ticker's own jitter). Reported: med
 target's longest stall and of the wall time, gopsy's reported pause, peak RSS (GNU time), the
 ratios against debug=2 and gcore, gcore's core size, and the time of `gopsy goroutines` on that
 core (the snapshot's full dump against the core path). Then the stress run of tests/live at full size
-(1,000 snapshots of the churn fixture under a SIGUSR1 storm). Usage: bench/live.py [--gopsy
-build/gopsy] [--n 10000,100000] [--runs 5] [--no-gdb] [--stress 1000]"""
+(1,000 snapshots of the churn fixture under a SIGUSR1 storm). --deep D parks every goroutine under D
+more frames (deep stacks: more resident memory per goroutine, more to unwind). Usage: bench/live.py
+[--gopsy build/gopsy] [--n 10000,100000] [--runs 5] [--no-gdb] [--stress 1000] [--deep D]"""
 import argparse
 import os
 import statistics
@@ -53,17 +54,20 @@ def main() -> int:
     ap.add_argument("--no-gdb", action="store_true")
     ap.add_argument("--stress", type=int, default=1000,
                     help="then snapshot the churn fixture under a SIGUSR1 storm this many times (0: not)")
+    ap.add_argument("--deep", type=int, default=0, help="park every goroutine under this many more frames")
     a = ap.parse_args()
     binary = livefx.build("1.26", "default", ["live"])["live"]
     rows = []
     for n in (int(x) for x in a.n.split(",")):
-        t = livefx.Target(binary, [str(n), "http"], timeout=300)
+        t = livefx.Target(binary, [str(n), "http"] + ([f"deep={a.deep}"] if a.deep else []), timeout=300)
         addr = next(f.split("addr=")[1] for f in t.facts if f.startswith("http"))
         url = f"http://{addr}/debug/pprof/goroutine?debug=2"
         res = {k: [] for k in ("idle", "fork", "nofork", "debug2")}
         pauses = {"fork": [], "nofork": []}
         try:
             time.sleep(1)
+            with open(f"/proc/{t.pid}/status") as f:
+                target_rss = next(int(l.split()[1]) // 1024 for l in f if l.startswith("VmRSS:"))
             t.ping()
             for _ in range(a.runs):
                 res["idle"].append(stall(t, lambda: (time.sleep(0.3), (0.3, 0, 0, ""))[1]))
@@ -95,7 +99,8 @@ def main() -> int:
         row["pause"] = {k: med(v) for k, v in pauses.items()}
         row["gcore"] = gc
         rows.append(row)
-        print(f"\nN = {n:,} goroutines (Go 1.26), medians of {a.runs} runs; stall = the target's longest tick gap")
+        print(f"\nN = {n:,} goroutines (Go 1.26{f', each under {a.deep} more frames' if a.deep else ''}), "
+              f"resident {target_rss} MiB, medians of {a.runs} runs; stall = the target's longest tick gap")
         print(f"  {'':34s} {'stall ms':>10s} {'wall s':>9s} {'peak RSS MiB':>13s}")
         names = {"idle": "no tool (ticker jitter)", "fork": "gopsy --pid (snapshot)", "nofork": "gopsy --pid --no-fork",
                  "debug2": "debug=2 endpoint"}
