@@ -143,11 +143,14 @@ struct gp_err *gp_wtrack_arm(struct gp_wtrack *w, uint64_t lo, uint64_t hi)
 			break;
 		at = end;
 	}
+	/* A stretch the kernel refuses to protect (the process unmapped it meanwhile) needs no error:
+	 * a page never protected reads as written, so it counts as changed until protected. */
 	for (size_t i = first; i < w->nhull; i++) {
-		if (protect(w, w->hull[i].lo, w->hull[i].hi) != 0)
-			return gp_errorf(GP_ERR_IO, "UFFDIO_WRITEPROTECT of 0x%llx-0x%llx: %s",
-					 (unsigned long long)w->hull[i].lo, (unsigned long long)w->hull[i].hi, strerror(errno));
-		w->protected_bytes += w->hull[i].hi - w->hull[i].lo;
+		uint64_t len = w->hull[i].hi - w->hull[i].lo;
+		if (protect(w, w->hull[i].lo, w->hull[i].hi) == 0)
+			w->protected_bytes += len;
+		else
+			w->skipped_bytes += len;
 	}
 	/* Mappings are armed in any order: keep the stretches sorted and merged. */
 	w->nhull = gp_ranges_normalize(w->hull, w->nhull);

@@ -49,8 +49,9 @@ struct gp_wtrack {
  * GP_ERR_UNSUPPORTED when the kernel lacks asynchronous write-protection or PAGEMAP_SCAN. */
 struct gp_err *gp_wtrack_init(struct gp_wtrack *w, int uffd, int pmfd, struct gp_arena *a) GP_MUST_USE;
 /* Register the writable private mapping [lo, hi) (page-aligned) and protect its populated 2 MiB
- * stretches. Mappings larger than GP_WTRACK_MAX_MAPPING, and those the kernel refuses (shared
- * file mappings of some filesystems, VM_PFNMAP...), are left untracked: not an error. */
+ * stretches. Mappings larger than GP_WTRACK_MAX_MAPPING, and what the kernel refuses to register
+ * or protect (VM_PFNMAP, a range unmapped meanwhile...), are left untracked and counted in
+ * skipped_bytes: not an error, since what is not protected counts as changed. */
 struct gp_err *gp_wtrack_arm(struct gp_wtrack *w, uint64_t lo, uint64_t hi) GP_MUST_USE;
 /* Call fn for each range of [lo, hi) not known unchanged since it was last protected (in address
  * order, page-aligned, merged); stops at fn's first non-zero return and returns it. -1 with errno
