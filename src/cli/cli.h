@@ -12,18 +12,18 @@ enum { EXIT_OK = 0, EXIT_ANALYSIS = 1, EXIT_USAGE = 2 };
 int cli_fail(struct gp_err *err);
 
 /* What an analysis command analyses: a core (the positional argument) or a live process (--pid),
- * and the options that go with it: --exe BIN, --force, --no-fork, --stats. */
+ * and the options that go with it: --exe BIN, --force, --no-fork, --track, --stats. */
 struct cli_target {
 	const char *exe, *core;
 	int pid;
-	int force, no_fork, stats;
+	int force, no_fork, track, stats;
 };
 /* If argv[*i] is one of those options (or the core), take it (advancing *i past an option's value)
  * and return 1; 0 when it is not; -1 on a bad value or a second core. */
 int cli_target_arg(struct cli_target *t, int argc, char **argv, int *i);
 /* Usage text of those options. */
-#define CLI_TARGET_USAGE "[--exe BIN] [--force] (CORE | --pid PID [--no-fork] [--stats])"
-/* 0 when exactly one of a core and --pid was given. */
+#define CLI_TARGET_USAGE "[--exe BIN] [--force] (CORE | --pid PID [--no-fork | --track] [--stats])"
+/* 0 when exactly one of a core and --pid was given (and not both --no-fork and --track). */
 int cli_target_ok(const struct cli_target *t);
 
 /* Open the session (core, or live process), printing its warnings to stderr. */
@@ -32,6 +32,16 @@ struct gp_err *cli_open_session(const struct cli_target *t, struct gp_session **
 /* Close it; for a live process let it go first and, with --stats, print the pause to stderr.
  * Returns err, or the error of letting go when err is NULL. */
 struct gp_err *cli_close_session(const struct cli_target *t, struct gp_session *s, struct gp_err *err) GP_MUST_USE;
+
+/* An analysis: what a command does with an open session, writing to stdout and stderr. */
+typedef struct gp_err *cli_body_fn(struct gp_session *s, void *ctx);
+/* Open the session, run body, close: the whole of an analysis command after its options. With
+ * --track (target/live.h, write-tracked mode): a first pass against the running process with its
+ * output thrown away (it finds what the analysis reads), then up to CLI_TRACK_ROUNDS rounds of a
+ * freeze and a pass whose output is kept aside, until one read nothing that changed since its
+ * freeze — that pass's output is the answer; else the copy-on-write snapshot, as without --track. */
+enum { CLI_TRACK_ROUNDS = 3 };
+struct gp_err *cli_analyse(const struct cli_target *t, cli_body_fn *body, void *ctx) GP_MUST_USE;
 
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);

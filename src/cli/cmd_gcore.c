@@ -157,7 +157,7 @@ int cmd_gcore(int argc, char **argv)
 			return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
 		}
 	}
-	if (!t.pid)
+	if (!t.pid || t.track) /* a core is one moment: the snapshot's, not a tracked process's */
 		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
 	char defpath[64];
 	if (!outp) {

@@ -1,5 +1,5 @@
 /* cmd_goroutines.c — `gopsy goroutines [--traceback=all|system|crash] [--json] [--thread-stacks] [--exe BIN]
- * [--force] (CORE | --pid PID [--no-fork] [--stats])`: every goroutine of a core or a live process in
+ * [--force] (CORE | --pid PID [--no-fork | --track] [--stats])`: every goroutine of a core or a live process in
  * the runtime's own traceback format, in allgs order. */
 #include <stdio.h>
 #include <string.h>
@@ -153,19 +153,13 @@ static void json_one(struct gp_session *ss, const struct gp_rt *rt, const struct
 	gp_json_obj_end(j);
 }
 
-int cmd_goroutines(int argc, char **argv)
+/* The dump of session ss to stdout (cli_body_fn). */
+static struct gp_err *goroutines(struct gp_session *ss, void *ctx)
 {
-	struct opts o;
-	if (parse(argc, argv, &o) != 0)
-		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
-	struct gp_session *ss;
-	struct gp_err *err = cli_open_session(&o.t, &ss);
-	if (err)
-		return cli_fail(err);
+	const struct opts o = *(const struct opts *)ctx;
+	struct gp_err *err = NULL;
 	const struct gp_rt *rt = &ss->rt;
 	const struct gp_layout *l = ss->l;
-	static char buf[1 << 20];
-	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
 	struct gp_tb_sink sink;
 	struct gp_tout *tout = GP_NEW(&ss->arena, struct gp_tout);
 	if (!tout) {
@@ -256,6 +250,16 @@ int cmd_goroutines(int argc, char **argv)
 		err = gp_errorf(GP_ERR_TRUNCATED, "%llu of %llu goroutines could not be read from %s",
 				(unsigned long long)unreadable, (unsigned long long)rt->allgs.s.len, ss->t.img->where);
 out:
-	err = cli_close_session(&o.t, ss, err);
+	return err;
+}
+
+int cmd_goroutines(int argc, char **argv)
+{
+	struct opts o;
+	if (parse(argc, argv, &o) != 0)
+		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
+	static char buf[1 << 20];
+	setvbuf(stdout, buf, _IOFBF, sizeof(buf));
+	struct gp_err *err = cli_analyse(&o.t, goroutines, &o);
 	return err ? cli_fail(err) : EXIT_OK;
 }

@@ -1,5 +1,5 @@
 /* cmd_report.c — `gopsy report [--json] [--color=auto|always|never] [--exe BIN] [--force] (CORE | --pid PID
- * [--no-fork] [--stats])`: why the process died and what was stuck, from the core alone or a live
+ * [--no-fork | --track] [--stats])`: why the process died and what was stuck, from the core alone or a live
  * process's snapshot (analyze/report.h, render/report.h). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,25 @@
 #include "session/session.h"
 
 static const char usage[] = "usage: gopsy report [--json] [--color=auto|always|never] " CLI_TARGET_USAGE;
+
+struct how {
+	int json, color;
+};
+
+/* The report of session s to stdout (cli_body_fn). */
+static struct gp_err *report(struct gp_session *s, void *ctx)
+{
+	const struct how *h = ctx;
+	struct gp_report *r = GP_NEW(&s->arena, struct gp_report);
+	struct gp_err *err = r ? gp_report_build(s, &s->arena, r) : &gp_err_nomem;
+	if (err)
+		return err;
+	if (h->json)
+		gp_report_print_json(stdout, r);
+	else
+		gp_report_print_text(stdout, r, h->color);
+	return fflush(stdout) != 0 ? gp_errorf(GP_ERR_IO, "writing the report failed") : NULL;
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -33,25 +52,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (cli_target_ok(&t) != 0)
 		return cli_fail(gp_errorf(GP_ERR_USAGE, "%s", usage));
-	struct gp_session *s;
-	struct gp_err *err = cli_open_session(&t, &s);
-	if (err)
-		return cli_fail(err);
-	struct gp_report *r = GP_NEW(&s->arena, struct gp_report);
-	if (!r)
-		err = &gp_err_nomem;
-	else
-		err = gp_report_build(s, &s->arena, r);
-	if (!err) {
-		int use_color = !strcmp(color, "always") ||
-				(!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"));
-		if (json)
-			gp_report_print_json(stdout, r);
-		else
-			gp_report_print_text(stdout, r, use_color);
-		if (fflush(stdout) != 0)
-			err = gp_errorf(GP_ERR_IO, "writing the report failed");
-	}
-	err = cli_close_session(&t, s, err);
+	/* Decided here, on the real stdout: a pass of --track writes elsewhere first. */
+	struct how h = {json, !strcmp(color, "always") || (!strcmp(color, "auto") && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))};
+	struct gp_err *err = cli_analyse(&t, report, &h);
 	return err ? cli_fail(err) : EXIT_OK;
 }

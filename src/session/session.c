@@ -106,6 +106,23 @@ fail:
 	return err;
 }
 
+/* The session over s->live, attached already. */
+static struct gp_err *session_live(struct gp_session *s, const char *exe_path, unsigned flags)
+{
+	const struct gp_image *img = gp_live_image(s->live);
+	int pid = img->pid;
+	const struct gp_live_stats *st = gp_live_stats(s->live);
+	s->name = img->source;
+	if (!st->forked && !st->tracked && !(flags & GP_SESSION_NO_FORK))
+		warnf(s, "no snapshot of process %d (%s): it is held stopped until gopsy is done", pid, st->no_fork_reason);
+	s->exe_path = exe_path ? exe_path : gp_image_exe_path(img);
+	if (!s->exe_path)
+		s->exe_path = gp_live_exe_file(s->live);
+	struct gp_err *err =
+		session_finish(s, img, gp_live_mem(), s->live, exe_path ? exe_path : gp_live_exe_file(s->live), flags);
+	return err ? gp_err_wrap(err, "process %d (%s, %s)", pid, img->comm, s->exe_path) : NULL;
+}
+
 struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, gp_session_warn_fn *warn_fn,
 				 void *warn_ctx, struct gp_session **out)
 {
@@ -114,25 +131,32 @@ struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, 
 	if (!s)
 		return &gp_err_nomem;
 	struct gp_err *err = gp_live_attach(pid, (flags & GP_SESSION_NO_FORK) ? GP_LIVE_NO_FORK : 0, &s->arena, &s->live);
-	if (err)
-		goto fail;
-	const struct gp_image *img = gp_live_image(s->live);
-	const struct gp_live_stats *st = gp_live_stats(s->live);
-	s->name = img->source;
-	if (!st->forked && !(flags & GP_SESSION_NO_FORK))
-		warnf(s, "no snapshot of process %d (%s): it is held stopped until gopsy is done", pid, st->no_fork_reason);
-	s->exe_path = exe_path ? exe_path : gp_image_exe_path(img);
-	if (!s->exe_path)
-		s->exe_path = gp_live_exe_file(s->live);
-	if ((err = session_finish(s, img, gp_live_mem(), s->live, exe_path ? exe_path : gp_live_exe_file(s->live), flags))) {
-		err = gp_err_wrap(err, "process %d (%s, %s)", pid, img->comm, s->exe_path);
-		goto fail;
+	if (!err)
+		err = session_live(s, exe_path, flags);
+	if (err) {
+		gp_session_close(s);
+		return err;
 	}
 	*out = s;
 	return NULL;
-fail:
-	gp_session_close(s);
-	return err;
+}
+
+struct gp_err *gp_session_open_live(struct gp_live *live, const char *exe_path, unsigned flags,
+				    gp_session_warn_fn *warn_fn, void *warn_ctx, struct gp_session **out)
+{
+	*out = NULL;
+	struct gp_session *s = session_new(warn_fn, warn_ctx);
+	if (!s)
+		return &gp_err_nomem;
+	s->live = live;
+	s->live_borrowed = 1;
+	struct gp_err *err = session_live(s, exe_path, flags);
+	if (err) {
+		gp_session_close(s);
+		return err;
+	}
+	*out = s;
+	return NULL;
 }
 
 const struct gp_live_stats *gp_session_snapshot(const struct gp_session *s)
@@ -146,7 +170,8 @@ void gp_session_close(struct gp_session *s)
 		return;
 	gp_gobin_close(s->bin);
 	gp_core_close(s->core);
-	gp_err_free(gp_live_close(s->live));
+	if (!s->live_borrowed)
+		gp_err_free(gp_live_close(s->live));
 	gp_arena_deinit(&s->arena);
 	free(s);
 }

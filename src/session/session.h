@@ -55,6 +55,7 @@ struct gp_session {
 	const char *core_path, *exe_path; /* core_path NULL for a live process */
 	struct gp_core *core;      /* the backend: a core, or */
 	struct gp_live *live;      /* a live process's snapshot */
+	int live_borrowed;         /* live belongs to the caller (gp_session_open_live) */
 	struct gp_gobin *bin;
 	struct gp_target t;
 	const struct gp_layout *l;
@@ -82,6 +83,10 @@ struct gp_err *gp_session_open_core(const char *core_path, const char *exe_path,
  * with GP_SESSION_NO_FORK or when no snapshot can be made (then a warning says so). */
 struct gp_err *gp_session_attach(int pid, const char *exe_path, unsigned flags, gp_session_warn_fn *warn,
 				 void *warn_ctx, struct gp_session **out) GP_MUST_USE;
+/* A session over a live process the caller attached to (gp_live_attach) and keeps: closing the
+ * session leaves it attached (write-tracked mode opens one session per pass, target/live.h). */
+struct gp_err *gp_session_open_live(struct gp_live *live, const char *exe_path, unsigned flags,
+				    gp_session_warn_fn *warn, void *warn_ctx, struct gp_session **out) GP_MUST_USE;
 /* How a live process was taken (snapshot or held stopped, the pause), or NULL for a core: what the
  * renderers say about the input, without knowing the backend. */
 const struct gp_live_stats *gp_session_snapshot(const struct gp_session *s);

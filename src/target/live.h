@@ -31,7 +31,7 @@
 #include "target/image.h"
 #include "target/target.h"
 
-enum { GP_LIVE_NO_FORK = 1 };
+enum { GP_LIVE_NO_FORK = 1, GP_LIVE_TRACK = 2 };
 
 struct gp_live_stats {
 	uint64_t stop_us;   /* first thread interrupted -> every thread stopped, registers read */
@@ -43,7 +43,20 @@ struct gp_live_stats {
 	char no_fork_reason[200]; /* why there is no snapshot ("" when forked) */
 	uint64_t reads, read_bytes; /* pread calls and bytes, while analysing */
 	uint64_t kept_bytes;        /* copies kept for the session (memory gp_target_ptr handed out) */
+	/* GP_LIVE_TRACK only (tracked: 1): */
+	int tracked;
+	uint64_t setup_us;          /* the first stop: threads stopped, a userfaultfd taken from the process */
+	uint64_t protected_bytes, untracked_bytes; /* write-protected at setup; in mappings left untracked */
+	uint32_t freezes;           /* gp_live_freeze calls */
+	uint64_t freeze_us;         /* the last freeze's pause (pause_us: setup + every freeze) */
+	uint64_t refreshed_bytes;   /* read again inside the last freeze: changed since the one before */
+	uint64_t torn;              /* reads since the last freeze of pages changed since it */
+	int over_budget;            /* 1: more than GP_LIVE_TRACK_MAX_KEPT would have been kept */
 };
+
+/* What the write-tracked mode may keep (it keeps everything it reads, 250 MiB at 100k goroutines);
+ * past it reads of new blocks fail and over_budget says why. */
+#define GP_LIVE_TRACK_MAX_KEPT (1ull << 30)
 
 struct gp_live;
 
@@ -63,6 +76,20 @@ const struct gp_target_mem *gp_live_mem(void);
 /* A path that opens the executable the process runs, even when it was deleted or replaced since. */
 const char *gp_live_exe_file(const struct gp_live *l);
 const struct gp_live_stats *gp_live_stats(const struct gp_live *l);
+
+/* Write-tracked mode (attached with GP_LIVE_TRACK; docs/live-snapshot.md): the process is not
+ * forked; its threads were stopped once, briefly, to take a userfaultfd of its own memory, and every
+ * private writable mapping is write-protected (target/wtrack.h) while it runs. Reads go to the
+ * running process and every block read is kept. gp_live_freeze stops the threads again, reads
+ * their registers and the mappings, reads again what changed in the kept blocks since the last
+ * freeze (or since arming), protects it again and lets the threads go: the kept blocks and the
+ * registers are then the process as of the freeze. A later read of a block not kept is checked
+ * afterwards against the tracking: when its pages changed since the freeze it counts in
+ * gp_live_torn, and what was analysed since the freeze is not consistent (freeze again: the block
+ * is kept now, so it is refreshed with the rest). */
+struct gp_err *gp_live_freeze(struct gp_live *l) GP_MUST_USE;
+/* Reads since the last freeze that met pages changed since it (0: consistent as of the freeze). */
+uint64_t gp_live_torn(const struct gp_live *l);
 
 /* The address ranges read so far (sorted, merged; in 64 KiB blocks): what the analyses run on this
  * backend needed (gcore --go-only). */

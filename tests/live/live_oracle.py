@@ -2,12 +2,13 @@
 """live_oracle.py — `gopsy goroutines --pid` and `gopsy report --pid` against the Go runtime itself.
 
 For every Go version and build mode (default, stripped, PIE): the `states` fixture (tests/fixtures)
-parks its goroutines and waits; gopsy snapshots it (copy-on-write snapshot, and for the default
-mode also --no-fork); then the runtime's own SIGQUIT dump is taken right after. Every goroutine
+parks its goroutines and waits; gopsy snapshots it (copy-on-write snapshot, write-tracked with
+--track, and for the default mode also --no-fork); then the runtime's own SIGQUIT dump is taken
+right after. Every goroutine
 that is parked in both (not running or runnable, and not the one the SIGQUIT interrupted) must be
 printed by gopsy exactly as the runtime printed it, and gopsy must have printed every goroutine
 the runtime did. The process must be left as it was: running, not traced, no new child, the same
-descriptors (livefx.left_alone). `report --pid --json` must say the process was running and count
+descriptors, no mapping left registered with a userfaultfd (livefx.left_alone). `report --pid --json` must say the process was running and count
 the goroutines the text dump printed.
 
 usage: live_oracle.py GOPSY [--versions 1.19,1.26] [--modes default,pie]
@@ -103,8 +104,10 @@ def one(tool: str, binary: Path, label: str, extra: list) -> list:
         if rep.get("goroutines") != len(gp):
             probs.append(f"{label}: report counts {rep.get('goroutines')} goroutines, the dump printed {len(gp)}")
         snap = rep.get("snapshot", {})
-        if snap.get("forked") != ("--no-fork" not in extra):
+        if snap.get("forked") != (not extra):
             probs.append(f"{label}: snapshot forked={snap.get('forked')} ({snap.get('no_fork_reason')})")
+        if snap.get("tracked") != ("--track" in extra) or ("--track" in extra and not snap.get("freezes")):
+            probs.append(f"{label}: snapshot tracked={snap.get('tracked')} freezes={snap.get('freezes')}")
     print(f"{label}: {compared} parked goroutines identical to the runtime's dump" if not probs
           else f"{label}: FAIL", flush=True)
     return probs
@@ -125,9 +128,9 @@ def main() -> int:
             except RuntimeError as e:
                 probs.append(f"Go {v} {m}: {e}")
                 continue
-            for extra in ([], ["--no-fork"]) if m == "default" else ([],):
+            for extra in ([], ["--no-fork"], ["--track"]) if m == "default" else ([], ["--track"]):
                 cells += 1
-                label = f"Go {v} {m}{' --no-fork' if extra else ''}"
+                label = f"Go {v} {m}{' ' + extra[0] if extra else ''}"
                 probs += one(a.gopsy, bins["states"], label, extra)
     for p in probs:
         print("FAIL:", p)

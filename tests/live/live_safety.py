@@ -4,15 +4,17 @@ gopsy, and gets precise errors when it cannot be traced.
 
 Against the `live` fixture (tests/fixtures/live: parked goroutines, a 1 ms ticker that records the
 longest pause, SIGCHLD and SIGUSR1 counted through signal.Notify, answers "ping" on stdin):
-  - gopsy killed with SIGKILL after 0..400 ms, with and without a snapshot (--no-fork: the target
-    is held stopped while gopsy reads it); Ctrl-C and SIGTERM to gopsy's process group; SIGPIPE
+  - gopsy killed with SIGKILL after 0..400 ms, with a snapshot, without (--no-fork: the target
+    is held stopped while gopsy reads it) and write-tracked (--track: its memory registered with a
+    userfaultfd, stopped at each freeze); Ctrl-C and SIGTERM to gopsy's process group; SIGPIPE
     (output closed early). Afterwards: no thread traced or stopped, no new child, the same file
-    descriptors, no snapshot helper left, the target answers and got no SIGCHLD;
+    descriptors, no mapping left registered, no snapshot helper left, the target answers and got no
+    SIGCHLD;
   - errors: no such process, a process that is not Go (left running), ptrace refused (gopsy run as
     another user), a process already traced (the tracer is named);
   - stress: the target under a SIGUSR1 storm, GC pressure and loopback TCP traffic ("churn"), OS
     threads started and ended all the time ("threads": new threads while gopsy stops them),
-    snapshotted COUNT times; every snapshot must unwind every goroutine (exit 0, no gopsy
+    snapshotted COUNT times (every other one with --track); every snapshot must unwind every goroutine (exit 0, no gopsy
     complaint in the dump), the target must survive, answer and never see SIGCHLD, and never stall
     beyond the longest pause gopsy measured (or its own stalls without gopsy) by more than 30 ms.
 
@@ -44,10 +46,9 @@ def check_after(t, before, label, probs):
     return pong
 
 
-def killed(tool, t, probs, no_fork):
+def killed(tool, t, probs, extra):
     """gopsy killed at random moments of a run (SIGKILL to gopsy alone, SIGINT/SIGTERM to its group)."""
     rnd = random.Random(7)
-    extra = ["--no-fork"] if no_fork else []
     delays = [0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4] + [rnd.uniform(0, 0.3) for _ in range(6)]
     for i, d in enumerate(delays):
         sig = (signal.SIGKILL, signal.SIGINT, signal.SIGTERM)[i % 3]
@@ -60,7 +61,7 @@ def killed(tool, t, probs, no_fork):
         else:
             os.killpg(g.pid, sig)
         g.wait()
-        check_after(t, before, f"{sig.name} after {d * 1000:.0f} ms{' --no-fork' if no_fork else ''}", probs)
+        check_after(t, before, f"{sig.name} after {d * 1000:.0f} ms{' ' + extra[0] if extra else ''}", probs)
 
 
 def sigpipe(tool, t, probs):
@@ -143,7 +144,7 @@ def stress(tool, binary, count, probs):
             idle = max(idle, pong[0] if pong else 0)
         before = livefx.state(t.pid)
         for i in range(count):
-            r = livefx.gopsy(tool, "goroutines", "--pid", str(t.pid), "--stats")
+            r = livefx.gopsy(tool, "goroutines", "--pid", str(t.pid), "--stats", *(["--track"] if i % 2 else []))
             bad = [l for l in r.stdout.splitlines() if l.startswith("gopsy:")]
             if r.returncode != 0 or bad:
                 probs.append(f"stress snapshot {i}: exit {r.returncode}: {(bad or [r.stderr.strip()])[0][:300]}")
@@ -201,8 +202,8 @@ def main() -> int:
     t = livefx.Target(binary, [str(a.goroutines)])
     try:
         t.ping()
-        killed(a.gopsy, t, probs, no_fork=False)
-        killed(a.gopsy, t, probs, no_fork=True)
+        for extra in ([], ["--no-fork"], ["--track"]):
+            killed(a.gopsy, t, probs, extra)
         sigpipe(a.gopsy, t, probs)
         errors(a.gopsy, t, probs)
         if t.ping() is None:

@@ -101,8 +101,19 @@ def helpers_alive() -> list:
     return out
 
 
+def uffd_registered(pid: int) -> int:
+    """How many mappings of pid are registered with a userfaultfd (smaps VmFlags uw/um/ui; --track
+    must leave none)."""
+    try:
+        smaps = Path(f"/proc/{pid}/smaps").read_text()
+    except OSError:
+        return 0
+    return sum(1 for l in smaps.splitlines() if l.startswith("VmFlags:") and {"uw", "um", "ui"} & set(l.split()[1:]))
+
+
 def state(pid: int) -> dict:
-    """What must not change: tracer and state of every thread, children, open descriptors."""
+    """What must not change: tracer and state of every thread, children, open descriptors, and no
+    mapping registered with a userfaultfd."""
     threads = {}
     children = set()
     for tid in os.listdir(f"/proc/{pid}/task"):
@@ -119,12 +130,12 @@ def state(pid: int) -> dict:
             fds[fd] = os.readlink(f"/proc/{pid}/fd/{fd}")
         except OSError:
             pass
-    return {"threads": threads, "children": children, "fds": fds}
+    return {"threads": threads, "children": children, "fds": fds, "uffd": uffd_registered(pid)}
 
 
 def left_alone(pid: int, before: dict, wait_s: float = 5.0) -> list:
     """Problems with the target after gopsy is gone (helpers get wait_s to finish): traced or
-    stopped threads, a new child, descriptors opened or closed."""
+    stopped threads, a new child, descriptors opened or closed, mappings left registered."""
     deadline = time.monotonic() + wait_s
     while True:
         now = state(pid)
@@ -136,6 +147,8 @@ def left_alone(pid: int, before: dict, wait_s: float = 5.0) -> list:
                 probs.append(f"thread {tid} left stopped (state {st})")
         if now["children"] - before["children"]:
             probs.append(f"new children {sorted(now['children'] - before['children'])}")
+        if now["uffd"] > before["uffd"]:
+            probs.append(f"{now['uffd']} mappings left registered with a userfaultfd (VmFlags uw/um/ui)")
         if now["fds"] != before["fds"]:
             probs.append(f"descriptors changed: {sorted(set(now['fds'].items()) ^ set(before['fds'].items()))}")
         if helpers_alive():

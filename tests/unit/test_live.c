@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,14 +29,17 @@
 #include "target/wtrack.h"
 
 static volatile uint64_t counter;
+static volatile uint64_t counter2[65536 / 8] __attribute__((aligned(65536))); /* a whole block of its own */
 static char quiet[2 * 4096] __attribute__((aligned(4096))); /* written before the fork only */
 static volatile uint64_t marker = 0x6b72616d79737067ull;
 
 static void *spin(void *arg)
 {
 	(void)arg;
-	for (;;)
+	for (;;) {
 		counter++;
+		counter2[0]++;
+	}
 	return NULL;
 }
 
@@ -52,9 +56,15 @@ static pid_t start_child(void)
 	int p[2];
 	assert_int_equal(pipe(p), 0);
 	quiet[0] = 1;
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* A failed assertion skips stop_child: the child must not outlive the test (spinning, holding
+		 * the test's output pipe open, ctest would wait for it forever). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
 		pthread_t a, b;
 		pthread_create(&a, NULL, spin, NULL);
 		pthread_create(&b, NULL, idle, NULL);
@@ -318,6 +328,63 @@ static void tracks_a_process(void **state)
 	gp_arena_deinit(&a);
 }
 
+static uint64_t live_u64(struct gp_live *l, const volatile void *at)
+{
+	uint64_t v = 0;
+	struct gp_err *err = gp_live_mem()->read(l, (uintptr_t)at, &v, sizeof(v));
+	if (err)
+		fail_msg("%s", gp_err_msg(err));
+	return v;
+}
+
+/* The write-tracked mode (target/live.h): after a freeze the kept blocks hold the process as of the
+ * freeze while it runs on; a block first read after the freeze, written since, counts as torn; the
+ * next freeze brings the kept blocks up to date; the process is left as it was. */
+static void tracked_freezes(void **state)
+{
+	(void)state;
+	pid_t pid = start_child();
+	int fds = count_fds(pid);
+	struct gp_arena a;
+	gp_arena_init(&a);
+	struct gp_live *l;
+	assert_null(gp_live_attach(pid, GP_LIVE_TRACK, &a, &l));
+	assert_true(gp_live_stats(l)->tracked);
+	assert_true(gp_live_stats(l)->protected_bytes > 0);
+	assert_true(uffd_registered(pid));
+	assert_int_equal(count_fds(pid), fds);
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	uint64_t v0 = live_u64(l, &counter); /* the first pass: the running process */
+	while (read_now(pid, (uint64_t)(uintptr_t)&counter) < v0 + 2) /* it ran on since */
+		nanosleep(&ts, NULL);
+	assert_null(gp_live_freeze(l));
+	assert_int_equal(gp_live_image(l)->nthreads, 3);
+	uint64_t v1 = live_u64(l, &counter);
+	assert_true(v1 > v0); /* refreshed inside the freeze */
+	nanosleep(&ts, NULL);
+	assert_int_equal(live_u64(l, &counter), v1); /* held as of the freeze */
+	assert_int_equal(gp_live_torn(l), 0);
+	while (read_now(pid, (uint64_t)(uintptr_t)&counter) < v1 + 2) /* the spinning thread ran again */
+		nanosleep(&ts, NULL);
+	(void)live_u64(l, &counter2[0]); /* not kept before the freeze, and written since */
+	assert_true(gp_live_torn(l) > 0);
+	while (read_now(pid, (uint64_t)(uintptr_t)&counter) < v1 + 2)
+		nanosleep(&ts, NULL);
+	assert_null(gp_live_freeze(l));
+	assert_int_equal(gp_live_torn(l), 0);
+	uint64_t v2 = live_u64(l, &counter), w2 = live_u64(l, &counter2[0]);
+	assert_true(v2 > v1);
+	nanosleep(&ts, NULL);
+	assert_int_equal(live_u64(l, &counter2[0]), w2); /* kept now: held as of the second freeze */
+	assert_int_equal(gp_live_stats(l)->freezes, 2);
+	assert_null(gp_live_close(l));
+	assert_false(uffd_registered(pid));
+	left_alone(pid);
+	assert_int_equal(count_fds(pid), fds);
+	stop_child(pid);
+	gp_arena_deinit(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +392,7 @@ int main(void)
 		cmocka_unit_test(no_fork_holds_the_process),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(tracks_a_process),
+		cmocka_unit_test(tracked_freezes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
