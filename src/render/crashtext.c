@@ -214,7 +214,14 @@ static void overflow_lines(struct ctx *c)
 	struct gp_g g;
 	uint64_t size, ceiling;
 	const char *how;
-	if (!pm->curg || gp_rt_read_g(c->rt, pm->curg, &g) != NULL || gp_stacklimit_read(c->rt, &size, &ceiling, &how))
+	if (!pm->curg)
+		return;
+	struct gp_err *err = gp_rt_read_g(c->rt, pm->curg, &g);
+	if (err) {
+		gp_err_free(err);
+		return;
+	}
+	if (gp_stacklimit_read(c->rt, &size, &ceiling, &how))
 		return;
 	tout_lit(c->out, "runtime: goroutine stack exceeds ");
 	tout_dec(c->out, (int64_t)(size < ceiling ? size : ceiling));

@@ -25,9 +25,11 @@ int gp_running_start(const struct gp_rt *rt, struct gp_pccache *cache, const str
 	uint64_t tlsg = 0;
 	for (size_t i = 0; i < core->nthreads && !th; i++) {
 		uint64_t fs = core->threads[i].regs[GP_X86_FS_BASE], tg = 0, m = 0;
-		if (!fs || gp_target_u64(rt->t, fs - 8, &tg) != NULL || !tg)
+		struct gp_err *err = fs ? gp_target_u64(rt->t, fs - 8, &tg) : NULL;
+		gp_err_free(err);
+		if (!fs || err || !tg)
 			continue;
-		struct gp_err *err = gp_target_u64(rt->t, tg + (uint64_t)gp_loff(rt->l, GP_L_G_M), &m);
+		err = gp_target_u64(rt->t, tg + (uint64_t)gp_loff(rt->l, GP_L_G_M), &m);
 		gp_err_free(err);
 		if (!err && m == g->m) {
 			th = &core->threads[i];
