@@ -6,8 +6,9 @@ The live fixture (tests/fixtures/live, Go 1.26) runs N goroutines (10,000 and 10
 ticker goroutine that records the longest gap between two ticks: the longest stall the process
 suffered, as the process itself saw it. Each tool takes the process's goroutines R times,
 interleaved, the gap being reset before each run and read after it:
-    gopsy goroutines --pid PID           (copy-on-write snapshot; --stats gives gopsy's own pause)
+    gopsy goroutines --pid PID --fork    (copy-on-write snapshot; --stats gives gopsy's own pause)
     gopsy goroutines --pid PID --no-fork (held stopped while gopsy reads)
+    gopsy goroutines --pid PID --track   (write-tracked: a setup stop, then freezes of what changed)
     GET /debug/pprof/goroutine?debug=2   (the runtime's own dump, net/http/pprof)
     gdb -p PID -batch -ex gcore          (once per N: slow; also gives the core for the core path)
 and, with no tool running, the idle gap (the ticker's own jitter). Reported: medians of the
@@ -62,8 +63,9 @@ def main() -> int:
         t = livefx.Target(binary, [str(n), "http"] + ([f"deep={a.deep}"] if a.deep else []), timeout=300)
         addr = next(f.split("addr=")[1] for f in t.facts if f.startswith("http"))
         url = f"http://{addr}/debug/pprof/goroutine?debug=2"
-        res = {k: [] for k in ("idle", "fork", "nofork", "debug2")}
-        pauses = {"fork": [], "nofork": []}
+        res = {k: [] for k in ("idle", "fork", "nofork", "track", "debug2")}
+        pauses = {"fork": [], "nofork": [], "track": []}
+        freezes = []
         try:
             time.sleep(1)
             with open(f"/proc/{t.pid}/status") as f:
@@ -71,12 +73,14 @@ def main() -> int:
             t.ping()
             for _ in range(a.runs):
                 res["idle"].append(stall(t, lambda: (time.sleep(0.3), (0.3, 0, 0, ""))[1]))
-                for k, extra in (("fork", []), ("nofork", ["--no-fork"])):
+                for k, extra in (("fork", ["--fork"]), ("nofork", ["--no-fork"]), ("track", ["--track"])):
                     g, m = stall(t, lambda: measure([a.gopsy, "goroutines", "--pid", str(t.pid), "--stats", *extra]))
                     res[k].append((g, m))
                     for l in m[3].splitlines():
                         if " paused " in l:
                             pauses[k].append(float(l.split(" paused ")[1].split()[0]))
+                        if "freezes, the last " in l:
+                            freezes.append(float(l.split("freezes, the last ")[1].split()[0]))
                 def debug2():
                     t0 = time.monotonic()
                     body = urllib.request.urlopen(url, timeout=600).read()
@@ -102,19 +106,21 @@ def main() -> int:
         print(f"\nN = {n:,} goroutines (Go 1.26{f', each under {a.deep} more frames' if a.deep else ''}), "
               f"resident {target_rss} MiB, medians of {a.runs} runs; stall = the target's longest tick gap")
         print(f"  {'':34s} {'stall ms':>10s} {'wall s':>9s} {'peak RSS MiB':>13s}")
-        names = {"idle": "no tool (ticker jitter)", "fork": "gopsy --pid (snapshot)", "nofork": "gopsy --pid --no-fork",
-                 "debug2": "debug=2 endpoint"}
-        for k in ("idle", "fork", "nofork", "debug2"):
+        names = {"idle": "no tool (ticker jitter)", "fork": "gopsy --pid --fork (snapshot)", "nofork": "gopsy --pid --no-fork",
+                 "track": "gopsy --pid --track", "debug2": "debug=2 endpoint"}
+        for k in ("idle", "fork", "nofork", "track", "debug2"):
             s, w, r = row[k]
             print(f"  {names[k]:34s} {s:10.1f} {w:9.3f} {r:13.0f}")
         if gc:
             print(f"  {'gdb gcore':34s} {gc[0]:10.1f} {gc[1][0]:9.3f} {gc[1][1]:13.0f}   core {gc[2] / 2**20:.0f} MiB")
-        print(f"  gopsy's own pause (--stats): snapshot {row['pause']['fork']:.2f} ms, --no-fork {row['pause']['nofork']:.1f} ms")
-        s = row["fork"][0]
-        print(f"  stall ratio: debug=2 / gopsy {row['debug2'][0] / s:.0f}x" + (f", gcore / gopsy {gc[0] / s:.0f}x" if gc else ""))
+        print(f"  gopsy's own pause (--stats): snapshot {row['pause']['fork']:.2f} ms, --no-fork {row['pause']['nofork']:.1f} ms, "
+              f"--track {row['pause']['track']:.2f} ms in all (its freeze {med(freezes):.2f} ms)")
+        s, st = row["fork"][0], row["track"][0]
+        print(f"  stall ratio: debug=2 / gopsy {row['debug2'][0] / s:.0f}x, with --track {row['debug2'][0] / st:.0f}x"
+              + (f"; gcore / gopsy {gc[0] / s:.0f}x" if gc else ""))
         if gc:
             print(f"  full dump: gopsy --pid {row['fork'][1]:.3f} s vs the core path on gcore's core {gc[3]:.3f} s "
-                  f"({row['fork'][1] / gc[3]:.2f}x)")
+                  f"({row['fork'][1] / gc[3]:.2f}x); --track {row['track'][1]:.3f} s ({row['track'][1] / gc[3]:.2f}x)")
     if a.stress:
         import live_safety
         probs = []

@@ -12,8 +12,9 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"goroutines", "[--traceback=all|system|crash] [--json] [--thread-stacks] [--exe BIN] [--force]\n"
-		       "                   (CORE | --pid PID [--no-fork] [--stats])", cmd_goroutines},
-	{"report", "[--json] [--color=auto|always|never] [--exe BIN] [--force] (CORE | --pid PID [--no-fork] [--stats])",
+		       "                   (CORE | --pid PID [--fork | --track | --no-fork] [--stats])", cmd_goroutines},
+	{"report", "[--json] [--color=auto|always|never] [--exe BIN] [--force]\n"
+		   "                   (CORE | --pid PID [--fork | --track | --no-fork] [--stats])",
 	 cmd_report},
 	{"parse", "[--json | --emit] [--top N] [--ids N] [FILE|-]", cmd_parse},
 	{"info", "[--json] BIN", cmd_info},

@@ -43,6 +43,8 @@ int cli_target_arg(struct cli_target *t, int argc, char **argv, int *i)
 		t->no_fork = 1;
 	else if (!strcmp(a, "--track"))
 		t->track = 1;
+	else if (!strcmp(a, "--fork"))
+		t->fork = 1;
 	else if (!strcmp(a, "--stats"))
 		t->stats = 1;
 	else if (a[0] == '-')
@@ -56,7 +58,7 @@ int cli_target_arg(struct cli_target *t, int argc, char **argv, int *i)
 
 int cli_target_ok(const struct cli_target *t)
 {
-	if ((t->no_fork && t->track) || ((t->no_fork || t->track) && !t->pid))
+	if (t->no_fork + t->track + t->fork > 1 || ((t->no_fork || t->track || t->fork) && !t->pid))
 		return -1;
 	return (t->core != NULL) != (t->pid != 0) ? 0 : -1;
 }
@@ -202,9 +204,24 @@ static struct gp_err *once(const struct cli_target *t, cli_body_fn *body, void *
 	return cli_close_session(t, s, body(s, ctx));
 }
 
+/* RssAnon of process pid in bytes, 0 when it cannot be read. */
+static uint64_t rss_anon(int pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	FILE *f = fopen(path, "r");
+	uint64_t kib = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "RssAnon:", 8))
+			kib = strtoull(line + 8, NULL, 10);
+	if (f)
+		fclose(f);
+	return kib << 10;
+}
+
 struct gp_err *cli_analyse(const struct cli_target *t, cli_body_fn *body, void *ctx)
 {
-	if (!t->track)
+	if (!t->track && (!t->pid || t->no_fork || t->fork || rss_anon(t->pid) < CLI_TRACK_AUTO_RSS))
 		return once(t, body, ctx);
 	struct gp_arena a;
 	gp_arena_init(&a);

@@ -33,6 +33,7 @@ enum {
 	PM_SWAPPED = 1 << 4,
 	PM_SCAN_WP_MATCHING = 1 << 0,
 	NVEC = 256,
+	PROTECT_PIECE = 4 << 20,
 };
 
 /* One PAGEMAP_SCAN of [lo, hi) into v; the regions found, *walk_end where it stopped. */
@@ -100,13 +101,22 @@ static int add_range(struct gp_wtrack *w, struct gp_range **v, size_t *n, size_t
 	return 0;
 }
 
+/* Write-protect [lo, hi) in pieces of PROTECT_PIECE: each call holds the process's mmap lock and
+ * page-table locks for its whole range (~50 ns a page), so that a thread of the process that needs
+ * them (a fault, an mmap) waits for one piece at most while it runs. */
 static int protect(struct gp_wtrack *w, uint64_t lo, uint64_t hi)
 {
-	struct uffdio_writeprotect wp = {.range = {lo, hi - lo}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
-	int r;
-	while ((r = ioctl(w->uffd, UFFDIO_WRITEPROTECT, &wp)) < 0 && errno == EINTR)
-		;
-	return r;
+	for (uint64_t at = lo; at < hi;) {
+		uint64_t end = hi - at > PROTECT_PIECE ? at + PROTECT_PIECE : hi;
+		struct uffdio_writeprotect wp = {.range = {at, end - at}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
+		int r;
+		while ((r = ioctl(w->uffd, UFFDIO_WRITEPROTECT, &wp)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			return r;
+		at = end;
+	}
+	return 0;
 }
 
 struct gp_err *gp_wtrack_arm(struct gp_wtrack *w, uint64_t lo, uint64_t hi)

@@ -20,6 +20,10 @@ check "gcore no pid" 2 err 'usage: gopsy gcore' -- "$g" gcore
 check "gcore bad pid" 2 err 'usage: gopsy gcore' -- "$g" gcore 12x
 check "run no command" 2 err 'usage: gopsy run' -- "$g" run --dir /tmp
 check "goroutines core and pid" 2 err 'usage: gopsy goroutines' -- "$g" goroutines --pid 1 core
+check "goroutines --track and --fork" 2 err 'usage: gopsy goroutines' -- "$g" goroutines --pid 1 --track --fork
+check "goroutines --track on a core" 2 err 'usage: gopsy goroutines' -- "$g" goroutines --track core
+check "report --no-fork and --track" 2 err 'usage: gopsy report' -- "$g" report --pid 1 --no-fork --track
+check "gcore --track" 2 err 'usage: gopsy gcore' -- "$g" gcore 1 --track
 check "goroutines no such process" 1 err '^gopsy: no process 4194304$' -- "$g" goroutines --pid 4194304
 check "report pid of gopsy" 2 err 'is gopsy itself' -- bash -c "exec '$g' report --pid \$\$"
 check "report missing core" 1 err '^gopsy: cannot open core /nonexistent/core: No such file or directory$' -- "$g" report /nonexistent/core

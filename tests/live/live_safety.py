@@ -10,6 +10,7 @@ longest pause, SIGCHLD and SIGUSR1 counted through signal.Notify, answers "ping"
     (output closed early). Afterwards: no thread traced or stopped, no new child, the same file
     descriptors, no mapping left registered, no snapshot helper left, the target answers and got no
     SIGCHLD;
+  - the default mode: write-tracked for a large process, the snapshot for a small one or --fork;
   - errors: no such process, a process that is not Go (left running), ptrace refused (gopsy run as
     another user), a process already traced (the tracer is named);
   - stress: the target under a SIGUSR1 storm, GC pressure and loopback TCP traffic ("churn"), OS
@@ -119,6 +120,24 @@ def errors(tool, t, probs):
     time.sleep(0.1)
 
 
+def auto(tool, binary, probs):
+    """The default for a large process (RssAnon >= 256 MiB: 100k goroutines) is write-tracking;
+    --fork takes the snapshot anyway; a small one gets the snapshot."""
+    import json
+    for n, extra, want in (("100000", [], "tracked"), ("100000", ["--fork"], "forked"), ("2000", [], "forked")):
+        t = livefx.Target(binary, [n], timeout=120)
+        try:
+            before = livefx.state(t.pid)
+            r = livefx.gopsy(tool, "report", "--json", "--pid", str(t.pid), *extra)
+            snap = json.loads(r.stdout).get("snapshot", {}) if r.returncode == 0 else {}
+            label = f"default mode, {n} goroutines{' ' + extra[0] if extra else ''}"
+            if not snap.get(want) or snap.get("forked") == snap.get("tracked"):
+                probs.append(f"{label}: exit {r.returncode}, snapshot {snap}, want {want}: {r.stderr.strip()[:300]}")
+            check_after(t, before, label, probs)
+        finally:
+            t.kill()
+
+
 def stress(tool, binary, count, probs):
     t = livefx.Target(binary, ["2000", "churn", "threads"])
     stop = threading.Event()
@@ -210,7 +229,8 @@ def main() -> int:
             probs.append("the target does not answer at the end")
     finally:
         t.kill()
-    print(f"safety: {len(probs)} problems after kills, SIGPIPE and errors", flush=True)
+    auto(a.gopsy, binary, probs)
+    print(f"safety: {len(probs)} problems after kills, SIGPIPE, errors and the default mode", flush=True)
     stress(a.gopsy, binary, a.count, probs)
     for p in probs:
         print("FAIL:", p)
