@@ -18,6 +18,9 @@
  *
  * Memory is read with pread in blocks kept for the backend's lifetime, so that pointers handed out
  * stay valid.
+ *
+ * With GP_LIVE_TRACK there is no snapshot either: the process is write-tracked and frozen only to
+ * read again what changed (gp_live_freeze below).
  */
 #ifndef GOPSY_TARGET_LIVE_H
 #define GOPSY_TARGET_LIVE_H
