@@ -761,17 +761,18 @@ static ssize_t pread_all(struct gp_live *l, void *buf, size_t len, uint64_t addr
 	return (ssize_t)got;
 }
 
-/* The readable run of adjacent readable segments containing addr: [*lo, *hi) (a block across a
- * binary's data and bss is one read). 0, or -1 when addr is not readable. */
-static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t *lo, uint64_t *hi)
+/* The readable run of adjacent readable segments containing addr: [*lo, *hi), followed at least
+ * up to until when the segments go on (a block across a binary's data and bss is one read). 0, or
+ * -1 when addr is not readable. */
+static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t until, uint64_t *lo, uint64_t *hi)
 {
 	const struct gp_segment *s = gp_image_segment_at(im, addr);
 	if (!s || addr - s->vaddr >= s->avail)
 		return -1;
 	*lo = s->vaddr;
 	*hi = s->vaddr + s->avail;
-	for (const struct gp_segment *n; s->avail == s->memsz && (n = gp_image_segment_at(im, *hi)) && n->vaddr == *hi &&
-					 n->avail && *hi - *lo < BLOCK;
+	for (const struct gp_segment *n; *hi < until && s->avail == s->memsz && (n = gp_image_segment_at(im, *hi)) &&
+					 n->vaddr == *hi && n->avail;
 	     s = n)
 		*hi = n->vaddr + n->avail;
 	return 0;
@@ -814,7 +815,7 @@ static void check_read(struct gp_live *l, uint64_t addr, uint64_t len)
 static int load_block(struct gp_live *l, uint64_t bn, uint64_t addr, unsigned char *data, struct block *b)
 {
 	uint64_t lo, hi;
-	if (readable_run(&l->img, addr, &lo, &hi) != 0)
+	if (readable_run(&l->img, addr, (bn + 1) * BLOCK, &lo, &hi) != 0)
 		return -1;
 	uint64_t b0 = bn * BLOCK, from = lo > b0 ? lo : b0, to = hi < b0 + BLOCK ? hi : b0 + BLOCK;
 	ssize_t got = pread_all(l, data + (from - b0), (size_t)(to - from), from);
@@ -900,7 +901,7 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 	if (i >= 0 && l->sp[i].len >= len)
 		return l->sp[i].data;
 	uint64_t lo, hi;
-	if (readable_run(&l->img, addr, &lo, &hi) != 0)
+	if (readable_run(&l->img, addr, addr + len, &lo, &hi) != 0)
 		return NULL;
 	if (l->tracked && l->stats.kept_bytes + len > GP_LIVE_TRACK_MAX_KEPT) {
 		l->stats.over_budget = 1;
@@ -949,7 +950,8 @@ static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t 
 		}
 	}
 	/* Bulk copies (a core being written) and reads across blocks go straight to the caller's buffer. */
-	if (l->memfd >= 0 && !l->tracked && pread_all(l, buf, len, addr) == (ssize_t)len) {
+	if (l->memfd >= 0 && pread_all(l, buf, len, addr) == (ssize_t)len) {
+		check_read(l, addr, len); /* tracked: a read not kept (the rare block split by a hole) */
 		touch(l, addr, len);
 		return NULL; /* across blocks, or adjacent mappings */
 	}
