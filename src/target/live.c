@@ -39,6 +39,7 @@ struct hello {
 struct block {
 	unsigned char *data;
 	uint32_t lo, hi; /* readable bytes [lo, hi) of the block */
+	uint32_t dirty;  /* tracked, read after a freeze: its pages (bits) changed since that freeze */
 };
 
 struct span {
@@ -761,16 +762,20 @@ static ssize_t pread_all(struct gp_live *l, void *buf, size_t len, uint64_t addr
 	return (ssize_t)got;
 }
 
-/* The readable run of adjacent readable segments containing addr: [*lo, *hi), followed at least
- * up to until when the segments go on (a block across a binary's data and bss is one read). 0, or
- * -1 when addr is not readable. */
-static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t until, uint64_t *lo, uint64_t *hi)
+/* The readable run of adjacent readable segments containing addr: [*lo, *hi), followed back to
+ * since and on to until where the segments go on (a block across a binary's data and bss is one
+ * read, whichever side it is first read from). 0, or -1 when addr is not readable. */
+static int readable_run(const struct gp_image *im, uint64_t addr, uint64_t since, uint64_t until, uint64_t *lo,
+			uint64_t *hi)
 {
 	const struct gp_segment *s = gp_image_segment_at(im, addr);
 	if (!s || addr - s->vaddr >= s->avail)
 		return -1;
 	*lo = s->vaddr;
 	*hi = s->vaddr + s->avail;
+	for (const struct gp_segment *p; *lo > since && (p = gp_image_segment_at(im, *lo - 1)) && p->avail == p->memsz &&
+					 p->vaddr + p->avail == *lo;)
+		*lo = p->vaddr;
 	for (const struct gp_segment *n; *hi < until && s->avail == s->memsz && (n = gp_image_segment_at(im, *hi)) &&
 					 n->vaddr == *hi && n->avail;
 	     s = n)
@@ -811,20 +816,53 @@ static void check_read(struct gp_live *l, uint64_t addr, uint64_t len)
 		l->stats.torn++;
 }
 
+static int mark_dirty(void *ctx, uint64_t lo, uint64_t hi)
+{
+	uint64_t *m = ctx; /* m[0]: the block's start; m[1]: the mask */
+	for (uint64_t at = lo & ~(uint64_t)4095; at < hi; at += 4096)
+		if (at >= m[0] && at < m[0] + BLOCK)
+			m[1] |= 1ull << ((at - m[0]) / 4096);
+	return 0;
+}
+
+/* Tracked, after a freeze: the pages of block b (at b0) changed since the freeze, just read. Only
+ * a use of one of them is torn: the rest of the block is as of the freeze. */
+static void block_dirty(struct gp_live *l, struct block *b, uint64_t b0)
+{
+	b->dirty = 0;
+	if (!l->tracked || !l->frozen || b->hi <= b->lo)
+		return;
+	uint64_t m[2] = {b0, 0};
+	if (gp_wtrack_changed(&l->wt, b0 + b->lo, b0 + b->hi, mark_dirty, m) != 0)
+		m[1] = ~0ull; /* no answer from the tracking: every page */
+	b->dirty = (uint32_t)m[1];
+}
+
+/* A use of [off, off+len) of block b: torn when it touches a page changed since the freeze. */
+static void block_use(struct gp_live *l, const struct block *b, uint64_t off, uint64_t len)
+{
+	if (b->dirty && len) {
+		uint32_t p0 = (uint32_t)(off / 4096), p1 = (uint32_t)((off + len - 1) / 4096);
+		uint32_t want = (uint32_t)((2ull << p1) - (1ull << p0));
+		if (b->dirty & want)
+			l->stats.torn++;
+	}
+}
+
 /* Read block bn (the part of it that is readable, around addr) into data; 0, or -1. */
 static int load_block(struct gp_live *l, uint64_t bn, uint64_t addr, unsigned char *data, struct block *b)
 {
 	uint64_t lo, hi;
-	if (readable_run(&l->img, addr, (bn + 1) * BLOCK, &lo, &hi) != 0)
+	if (readable_run(&l->img, addr, bn * BLOCK, (bn + 1) * BLOCK, &lo, &hi) != 0)
 		return -1;
 	uint64_t b0 = bn * BLOCK, from = lo > b0 ? lo : b0, to = hi < b0 + BLOCK ? hi : b0 + BLOCK;
 	ssize_t got = pread_all(l, data + (from - b0), (size_t)(to - from), from);
 	if (got <= 0 || (uint64_t)got <= addr - from)
 		return -1;
-	check_read(l, from, (uint64_t)got);
 	b->data = data;
 	b->lo = (uint32_t)(from - b0);
 	b->hi = (uint32_t)(from - b0 + (uint64_t)got);
+	block_dirty(l, b, b0);
 	touch(l, b0 + b->lo, b->hi - b->lo); /* the read set, in pages: what a core can hold */
 	return 0;
 }
@@ -894,6 +932,7 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 		const struct block *b = get_block(l, addr);
 		if (!b || off < b->lo || off + len > b->hi)
 			return NULL;
+		block_use(l, b, off, len);
 		return b->data + off;
 	}
 	/* Across blocks: one read of its own, kept by address. */
@@ -901,7 +940,7 @@ static const void *live_ptr(void *backend, uint64_t addr, size_t len)
 	if (i >= 0 && l->sp[i].len >= len)
 		return l->sp[i].data;
 	uint64_t lo, hi;
-	if (readable_run(&l->img, addr, addr + len, &lo, &hi) != 0)
+	if (readable_run(&l->img, addr, addr, addr + len, &lo, &hi) != 0)
 		return NULL;
 	if (l->tracked && l->stats.kept_bytes + len > GP_LIVE_TRACK_MAX_KEPT) {
 		l->stats.over_budget = 1;
@@ -935,6 +974,7 @@ static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t 
 		const struct block *b = get_block(l, at);
 		if (!b || o < b->lo || o + n > b->hi)
 			break;
+		block_use(l, b, o, n);
 		memcpy((char *)buf + (at - addr), b->data + o, n);
 		at += n;
 		left -= n;
@@ -1180,6 +1220,8 @@ struct gp_err *gp_live_freeze(struct gp_live *l)
 	l->stats.refreshed_bytes = 0;
 	if (!err)
 		refresh_blocks(l, kept, nkept);
+	for (size_t i = 0; !err && i < l->nblk; i++)
+		l->blk[i].dirty = 0; /* brought up to date: as of this freeze */
 	for (size_t i = 0; !err && i < l->nsp; i++)
 		if (l->sp[i].len &&
 		    refresh(l, (unsigned char *)l->sp[i].data, l->sp[i].addr, l->sp[i].addr, l->sp[i].addr + l->sp[i].len) !=
