@@ -25,22 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
-#ifndef UFFD_FEATURE_WP_ASYNC
-#define UFFD_FEATURE_WP_ASYNC (1 << 15)
-#endif
-struct page_region {
-	uint64_t start, end, categories;
-};
-struct pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
-		category_anyof_mask, return_mask;
-};
-#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_WRITTEN (1 << 1)
-#define PM_SCAN_WP_MATCHING (1 << 0)
+#include "../../src/target/pagemap_scan.h"
+
+#define PAGEMAP_SCAN GP_PAGEMAP_SCAN
+#define PAGE_IS_WRITTEN GP_PAGE_IS_WRITTEN
 
 static double now_ms(void)
 {
@@ -96,8 +84,8 @@ int main(int argc, char **argv)
 		arm[r] = now_ms() - t;
 		for (int k = 0; k < 100; k++)
 			p[(size_t)k * 7 * 4096 % sz] = 2;
-		struct page_region v[256];
-		struct pm_scan_arg a = {.size = sizeof(a), .start = (uintptr_t)p, .end = (uintptr_t)p + sz,
+		struct gp_pm_region v[256];
+		struct gp_pm_scan_arg a = {.size = sizeof(a), .start = (uintptr_t)p, .end = (uintptr_t)p + sz,
 					.vec = (uintptr_t)v, .vec_len = 256, .category_mask = PAGE_IS_WRITTEN,
 					.return_mask = PAGE_IS_WRITTEN};
 		t = now_ms();

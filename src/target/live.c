@@ -5,6 +5,7 @@
 
 #include "base/addrmap.h"
 #include "base/sort.h"
+#include "target/pagemap_scan.h"
 #include "target/ptrace.h"
 #include "target/wtrack.h"
 
@@ -1036,17 +1037,9 @@ static void live_release(void *backend)
 	(void)backend; /* the blocks back pointers already handed out */
 }
 
-/* PAGEMAP_SCAN (Linux 6.7+, <linux/fs.h> of newer headers): the page tables walked by the kernel,
- * unpopulated ranges skipped without a look at each page. */
-struct pm_page_region {
-	uint64_t start, end, categories;
-};
-struct pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
-		category_anyof_mask, return_mask;
-};
-#define GP_PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
-enum { PM_PRESENT = 1 << 3, PM_SWAPPED = 1 << 4, PAGEMAP_MAX_SCAN = 64ull << 30 };
+/* PAGEMAP_SCAN (target/pagemap_scan.h): the page tables walked by the kernel, unpopulated ranges
+ * skipped without a look at each page. */
+enum { PM_PRESENT = GP_PAGE_IS_PRESENT, PM_SWAPPED = GP_PAGE_IS_SWAPPED, PAGEMAP_MAX_SCAN = 64ull << 30 };
 
 static ssize_t live_populated(void *backend, uint64_t lo, uint64_t hi, struct gp_range *out, size_t max,
 			      uint64_t *next)
@@ -1057,9 +1050,9 @@ static ssize_t live_populated(void *backend, uint64_t lo, uint64_t hi, struct gp
 		return -1;
 	lo &= ~(uint64_t)4095; /* whole pages: an unaligned start makes PAGEMAP_SCAN stop before it */
 	hi = (hi + 4095) & ~(uint64_t)4095;
-	struct pm_page_region v[64];
+	struct gp_pm_region v[64];
 	size_t n = max < 64 ? max : 64;
-	struct pm_scan_arg arg = {.size = sizeof(arg), .start = lo, .end = hi, .vec = (uint64_t)(uintptr_t)v,
+	struct gp_pm_scan_arg arg = {.size = sizeof(arg), .start = lo, .end = hi, .vec = (uint64_t)(uintptr_t)v,
 				  .vec_len = n, .category_anyof_mask = PM_PRESENT | PM_SWAPPED,
 				  .return_mask = PM_PRESENT | PM_SWAPPED};
 	long r = ioctl(l->pmfd, GP_PAGEMAP_SCAN, &arg);

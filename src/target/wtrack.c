@@ -1,9 +1,10 @@
 /* wtrack.c — write tracking of a process's pages with userfaultfd asynchronous write-protection and
  * PAGEMAP_SCAN (see wtrack.h). The kernel's rules this relies on are in fs/proc/task_mmu.c
- * (pagemap_scan_*) and mm/userfaultfd.c; the uapi constants are defined here for the headers of
- * older distributions (Debian 12's are 6.1). */
+ * (pagemap_scan_*) and mm/userfaultfd.c; the uapi constants in target/pagemap_scan.h. */
 
 #include "target/wtrack.h"
+
+#include "target/pagemap_scan.h"
 
 #include <errno.h>
 #include <linux/userfaultfd.h>
@@ -11,40 +12,24 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#ifndef UFFD_FEATURE_WP_UNPOPULATED
-#define UFFD_FEATURE_WP_UNPOPULATED (1 << 13)
-#endif
-#ifndef UFFD_FEATURE_WP_ASYNC
-#define UFFD_FEATURE_WP_ASYNC (1 << 15)
-#endif
-
-struct wt_region {
-	uint64_t start, end, categories;
-};
-struct wt_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages, category_inverted, category_mask,
-		category_anyof_mask, return_mask;
-};
-#define WT_PAGEMAP_SCAN _IOWR('f', 16, struct wt_scan_arg)
 enum {
-	PM_WPALLOWED = 1 << 0,
-	PM_WRITTEN = 1 << 1,
-	PM_PRESENT = 1 << 3,
-	PM_SWAPPED = 1 << 4,
-	PM_SCAN_WP_MATCHING = 1 << 0,
+	PM_WPALLOWED = GP_PAGE_IS_WPALLOWED,
+	PM_WRITTEN = GP_PAGE_IS_WRITTEN,
+	PM_PRESENT = GP_PAGE_IS_PRESENT,
+	PM_SWAPPED = GP_PAGE_IS_SWAPPED,
 	NVEC = 256,
 	PROTECT_PIECE = 4 << 20,
 };
 
 /* One PAGEMAP_SCAN of [lo, hi) into v; the regions found, *walk_end where it stopped. */
 static long scan(int pmfd, uint64_t lo, uint64_t hi, unsigned flags, uint64_t inverted, uint64_t mask,
-		 uint64_t anyof, uint64_t ret, struct wt_region *v, uint64_t *walk_end)
+		 uint64_t anyof, uint64_t ret, struct gp_pm_region *v, uint64_t *walk_end)
 {
-	struct wt_scan_arg a = {.size = sizeof(a), .flags = flags, .start = lo, .end = hi,
+	struct gp_pm_scan_arg a = {.size = sizeof(a), .flags = flags, .start = lo, .end = hi,
 				.vec = (uint64_t)(uintptr_t)v, .vec_len = NVEC, .category_inverted = inverted,
 				.category_mask = mask, .category_anyof_mask = anyof, .return_mask = ret};
 	long r;
-	while ((r = ioctl(pmfd, WT_PAGEMAP_SCAN, &a)) < 0 && errno == EINTR)
+	while ((r = ioctl(pmfd, GP_PAGEMAP_SCAN, &a)) < 0 && errno == EINTR)
 		;
 	*walk_end = a.walk_end ? a.walk_end : hi;
 	return r;
@@ -73,7 +58,7 @@ struct gp_err *gp_wtrack_init(struct gp_wtrack *w, int uffd, int pmfd, struct gp
 				 "userfaultfd: asynchronous write-protection %s (%s; Linux 6.7+ has it)",
 				 e == EINVAL ? "is not in this kernel" : "refused", strerror(e));
 	}
-	struct wt_region v[NVEC];
+	struct gp_pm_region v[NVEC];
 	uint64_t end;
 	if (scan(pmfd, 0, 4096, 0, 0, 0, PM_PRESENT, PM_PRESENT, v, &end) < 0) {
 		int e = errno;
@@ -136,7 +121,7 @@ struct gp_err *gp_wtrack_arm(struct gp_wtrack *w, uint64_t lo, uint64_t hi)
 		return &gp_err_nomem;
 	/* The populated 2 MiB stretches, from the page tables (holes are skipped by the kernel). */
 	size_t first = w->nhull;
-	struct wt_region v[NVEC];
+	struct gp_pm_region v[NVEC];
 	for (uint64_t at = lo; at < hi;) {
 		uint64_t end;
 		long r = scan(w->pmfd, at, hi, 0, 0, 0, PM_PRESENT | PM_SWAPPED, PM_PRESENT | PM_SWAPPED, v, &end);
@@ -172,7 +157,7 @@ int gp_wtrack_changed(const struct gp_wtrack *w, uint64_t lo, uint64_t hi,
 {
 	lo &= ~(uint64_t)4095;
 	hi = (hi + 4095) & ~(uint64_t)4095;
-	struct wt_region v[NVEC];
+	struct gp_pm_region v[NVEC];
 	uint64_t cur = lo; /* everything before cur is accounted for */
 	for (uint64_t at = lo; at < hi;) {
 		uint64_t end;
@@ -198,13 +183,13 @@ int gp_wtrack_changed(const struct gp_wtrack *w, uint64_t lo, uint64_t hi,
 
 struct gp_err *gp_wtrack_rearm(struct gp_wtrack *w)
 {
-	struct wt_region v[NVEC];
+	struct gp_pm_region v[NVEC];
 	for (size_t i = 0; i < w->nhull; i++)
 		for (uint64_t at = w->hull[i].lo; at < w->hull[i].hi;) {
 			uint64_t end;
 			/* Only the protected stretches, never a whole mapping: a hole the scan meets with
 			 * WP_MATCHING gets a marker (and a page table). */
-			long r = scan(w->pmfd, at, w->hull[i].hi, PM_SCAN_WP_MATCHING, 0, PM_WRITTEN, 0, PM_WRITTEN, v, &end);
+			long r = scan(w->pmfd, at, w->hull[i].hi, GP_PM_SCAN_WP_MATCHING, 0, PM_WRITTEN, 0, PM_WRITTEN, v, &end);
 			if (r < 0)
 				return gp_errorf(GP_ERR_IO, "PAGEMAP_SCAN (write-protect) of 0x%llx-0x%llx: %s",
 						 (unsigned long long)at, (unsigned long long)w->hull[i].hi, strerror(errno));
