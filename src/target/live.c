@@ -982,7 +982,9 @@ static struct gp_err *live_read(void *backend, uint64_t addr, void *buf, size_t 
 		if (!left)
 			return NULL;
 	}
-	if (l->memfd >= 0 && off + len <= BLOCK) { /* within one block: the pinned copy, else the ring */
+	/* Within one block: the pinned copy, else the ring (not when tracked: a copy the ring holds is
+	 * neither brought up to date by a freeze nor checked against it). */
+	if (l->memfd >= 0 && !l->tracked && off + len <= BLOCK) {
 		int64_t i = gp_addrmap_get(&l->blocks, addr / BLOCK + 1);
 		const struct block *b = i >= 0 ? &l->blk[i] : scratch_block(l, addr);
 		if (b && off >= b->lo && off + len <= b->hi) {
